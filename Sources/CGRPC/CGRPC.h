@@ -1,0 +1,39 @@
+// Shim over gRPC C-core (Debian's libgrpc-dev). Only what Swift cannot import directly lives
+// here: slice accessors that are macros in the C headers.
+#ifndef CGRPC_SHIM_H
+#define CGRPC_SHIM_H
+
+#include <grpc/grpc.h>
+#include <grpc/grpc_posix.h>
+#include <grpc/grpc_security.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/slice.h>
+#include <grpc/support/time.h>
+#include <grpc/support/log.h>
+#include <grpc/support/alloc.h>
+#include <fcntl.h>
+
+/// The bytes of a slice (GRPC_SLICE_START_PTR).
+static inline const uint8_t *cgrpc_slice_start(grpc_slice slice) {
+  return GRPC_SLICE_START_PTR(slice);
+}
+
+/// The length of a slice (GRPC_SLICE_LENGTH).
+static inline size_t cgrpc_slice_length(grpc_slice slice) {
+  return GRPC_SLICE_LENGTH(slice);
+}
+
+/// The default propagation bits for a new call (GRPC_PROPAGATE_DEFAULTS).
+static inline uint32_t cgrpc_propagate_defaults(void) {
+  return GRPC_PROPAGATE_DEFAULTS;
+}
+
+/// Switches a descriptor to non-blocking mode; returns 0, or -1 with errno set.
+static inline int cgrpc_set_nonblocking(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return -1;
+  return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+#endif

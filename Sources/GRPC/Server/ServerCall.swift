@@ -1,0 +1,111 @@
+internal import CGRPC
+import Synchronization
+
+/// One call that a peer made to our ``Server``: the request metadata, messages in, messages out.
+///
+/// A handler receives a `ServerCall`, reads with ``receive()`` and writes with ``send(_:)``;
+/// the server ends the call with OK when the handler returns, or with the status of the
+/// ``GRPCError`` it throws. Sends are serialized; receives must not overlap.
+public final class ServerCall: Sendable {
+  /// The method path the peer called, e.g. `/grpc.health.v1.Health/Check`.
+  public let method: String
+  /// The metadata the peer sent with the call.
+  public let metadata: Metadata
+
+  private let call: CoreCall
+  private let closed = OneShot<Bool>()
+  private let headers = Mutex<Metadata?>(Metadata())
+  private let sendLock = AsyncLock()
+
+  init(call: CoreCall, method: String, metadata: Metadata) {
+    self.call = call
+    self.method = method
+    self.metadata = metadata
+
+    // Pending for the call's whole life: completes when the call is over, and tells whether the
+    // peer cancelled it.
+    let closing = Batch()
+    closing.receiveCloseOnServer()
+    let closed = self.closed
+    call.start(closing) { _ in closed.fulfil(closing.wasCancelled) }
+  }
+
+  /// Receives the next message from the peer.
+  /// - Returns: The encoded message, or nil once the peer has half-closed.
+  /// - Throws: ``GRPCError`` with status `CANCELLED` when the call was cancelled.
+  public func receive() async throws(GRPCError) -> [UInt8]? {
+    let batch = Batch()
+    batch.receiveMessage()
+    let received = try await self.run(batch)
+    guard received else {
+      throw GRPCError.status(.cancelled, "\(self.method) was cancelled by the peer")
+    }
+    return batch.message
+  }
+
+  /// Sends one message to the peer.
+  /// - Parameter message: The encoded message.
+  /// - Throws: ``GRPCError`` with status `CANCELLED` when the call is already over.
+  public func send(_ message: [UInt8]) async throws(GRPCError) {
+    try await self.sendLock.withLock { () async throws(GRPCError) in
+      let batch = Batch()
+      self.addHeadersIfNeeded(to: batch)
+      batch.sendMessage(message)
+      guard try await self.run(batch) else {
+        throw GRPCError.status(.cancelled, "\(self.method) ended before a message could be sent")
+      }
+    }
+  }
+
+  /// Ends the call with a status. Called by the server after the handler finishes.
+  func finish(_ status: StatusCode, message: String, details: [UInt8]? = nil) async {
+    try? await self.sendLock.withLock { () async throws(GRPCError) in
+      let batch = Batch()
+      self.addHeadersIfNeeded(to: batch)
+      var trailers = Metadata()
+      if let details {
+        trailers.append("grpc-status-details-bin", bytes: details)
+      }
+      batch.sendStatus(status, message: message, trailers: trailers)
+      _ = try await self.call.run(batch)
+    }
+    _ = await self.closed.value()
+  }
+
+  /// Whether the peer cancelled the call, once it is over.
+  public func wasCancelled() async -> Bool {
+    await self.closed.value()
+  }
+
+  /// Sets the metadata sent to the peer before the first message or the status.
+  /// - Parameter metadata: The response headers.
+  public func setResponseHeaders(_ metadata: Metadata) {
+    self.headers.withLock { headers in
+      if headers != nil { headers = metadata }
+    }
+  }
+
+  private func addHeadersIfNeeded(to batch: Batch) {
+    let pending: Metadata? = self.headers.withLock { headers in
+      defer { headers = nil }
+      return headers
+    }
+    if let pending {
+      batch.sendInitialMetadata(pending)
+    }
+  }
+
+  private func run(_ batch: Batch) async throws(GRPCError) -> Bool {
+    let call = self.call
+    let outcome: Result<Bool, GRPCError> = await withTaskCancellationHandler {
+      do throws(GRPCError) {
+        return .success(try await call.run(batch))
+      } catch {
+        return .failure(error)
+      }
+    } onCancel: {
+      call.cancel()
+    }
+    return try outcome.get()
+  }
+}

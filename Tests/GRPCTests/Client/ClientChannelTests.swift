@@ -1,0 +1,68 @@
+import Foundation
+import GRPC
+import Testing
+
+@Suite("ClientChannel")
+struct ClientChannelTests {
+  @Test("connecting to a socket nobody listens on fails naming the address")
+  func unreachableUnixSocket() async throws {
+    let channel = try ClientChannel(address: .unix(path: "/nonexistent/buildkitd.sock"))
+    defer { channel.close() }
+    let error = await #expect(throws: GRPCError.self) {
+      try await channel.connect(timeout: .seconds(2))
+    }
+    #expect(error?.status == .unavailable)
+  }
+
+  @Test("waiting for a daemon that never comes ends at the timeout")
+  func waitTimesOut() async throws {
+    let channel = try ClientChannel(address: .unix(path: "/nonexistent/buildkitd.sock"))
+    defer { channel.close() }
+    let error = await #expect(throws: GRPCError.self) {
+      try await channel.connect(timeout: .milliseconds(300), waitForReady: true)
+    }
+    #expect(error?.status == .deadlineExceeded)
+    #expect(error?.message.contains("unix:///nonexistent/buildkitd.sock") == true)
+  }
+
+  @Test("calls on a closed channel fail with a clear error")
+  func closedChannel() async throws {
+    let channel = try ClientChannel(address: .tcp(host: "127.0.0.1", port: 9))
+    channel.close()
+    let error = await #expect(throws: GRPCError.self) {
+      _ = try await channel.unary("/x.Y/Z", request: [])
+    }
+    #expect(error?.code == .closed)
+  }
+
+  @Test("opening and closing many clients leaks no threads or descriptors")
+  func noLeaks() async throws {
+    func openAndClose() async throws {
+      try await Loopback.run(handlers: TestService.handlers) { client in
+        _ = try await client.unary("/test.Echo/Unary", request: [UInt8](text: "x"))
+      }
+    }
+    // Warm up once, so that lazily created process-wide state is not counted.
+    try await openAndClose()
+    let threadsBefore = Self.count("/proc/self/task")
+    let descriptorsBefore = Self.count("/proc/self/fd")
+    for _ in 0..<30 {
+      try await openAndClose()
+    }
+    // Other suites run in parallel and open channels of their own, so give the counts a moment
+    // to settle back rather than sampling once.
+    var threadsAfter = Self.count("/proc/self/task")
+    var descriptorsAfter = Self.count("/proc/self/fd")
+    for _ in 0..<50 where threadsAfter > threadsBefore || descriptorsAfter > descriptorsBefore {
+      try await Task.sleep(for: .milliseconds(100))
+      threadsAfter = Self.count("/proc/self/task")
+      descriptorsAfter = Self.count("/proc/self/fd")
+    }
+    #expect(threadsAfter <= threadsBefore)
+    #expect(descriptorsAfter <= descriptorsBefore)
+  }
+
+  private static func count(_ directory: String) -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: directory).count) ?? -1
+  }
+}
