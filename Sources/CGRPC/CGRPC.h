@@ -3,6 +3,16 @@
 #ifndef CGRPC_SHIM_H
 #define CGRPC_SHIM_H
 
+// The C library headers come first: gRPC's port_platform.h defines feature macros that would
+// otherwise give libc types such as fd_set a different shape here than in Swift's Glibc module.
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/select.h>
+#include <sys/types.h>
+#include <time.h>
+
 #include <grpc/grpc.h>
 #include <grpc/grpc_posix.h>
 #include <grpc/grpc_security.h>
@@ -12,7 +22,6 @@
 #include <grpc/support/time.h>
 #include <grpc/support/log.h>
 #include <grpc/support/alloc.h>
-#include <fcntl.h>
 
 /// The bytes of a slice (GRPC_SLICE_START_PTR).
 static inline const uint8_t *cgrpc_slice_start(grpc_slice slice) {

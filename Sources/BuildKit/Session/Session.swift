@@ -1,0 +1,168 @@
+import Foundation
+public import GRPC
+
+/// A build session: the gRPC server that buildkitd calls back into while it builds.
+///
+/// The exchange: we open the bidirectional `Control/Session` call, naming the session id, its
+/// shared key and every method we serve in the call's metadata. From then on the call is a raw
+/// byte pipe: each `BytesMessage` the daemon sends carries the next bytes of an HTTP/2
+/// connection in which the daemon is the client and we are the server, and we send our side's
+/// bytes back the same way. We run our ``GRPC/Server`` on one end of a socketpair and relay the
+/// other end to the call. The daemon health-checks the session every few seconds and calls our
+/// file sync, auth, secrets and export services as the build needs them. The session ends when
+/// we half-close the call; if the inner connection dies first, we end the call ourselves,
+/// since the daemon does not.
+public struct Session: Sendable {
+  /// The session id, sent as `SolveRequest.session`.
+  public let id: String
+  /// A free-text name for the session (older daemons show it; newer ones ignore it).
+  public let name: String
+  /// The key under which the daemon keeps its copy of our local directories between builds.
+  public let sharedKey: String
+  /// The services served in this session.
+  public let attachables: [any SessionAttachable]
+
+  /// Creates a session description; nothing is opened until ``run(on:body:)``.
+  /// - Parameters:
+  ///   - id: The session id; a fresh random one by default.
+  ///   - name: A free-text name.
+  ///   - sharedKey: The key for incremental context transfers.
+  ///   - attachables: The services to serve; health checks are always served.
+  public init(
+    id: String = Identifiers.random(),
+    name: String = "buildkit",
+    sharedKey: String = "",
+    attachables: [any SessionAttachable]
+  ) {
+    self.id = id
+    self.name = name
+    self.sharedKey = sharedKey
+    self.attachables = attachables
+  }
+
+  /// Every handler served, keyed by method path.
+  var handlers: [String: Server.Handler] {
+    var handlers = HealthService().handlers
+    for attachable in self.attachables {
+      handlers.merge(attachable.handlers) { _, new in new }
+    }
+    return handlers
+  }
+
+  /// Opens the session on `channel`, runs `body` while it is open, and closes it.
+  /// - Parameters:
+  ///   - channel: The channel to the daemon.
+  ///   - body: The work that needs the session, typically a solve.
+  /// - Returns: What `body` returns.
+  /// - Throws: ``BuildKitError`` when the session cannot be set up, or what `body` throws.
+  public func run<Result: Sendable>(
+    on channel: ClientChannel,
+    body: @Sendable () async throws -> Result
+  ) async throws -> Result {
+    var descriptors: [Int32] = [0, 0]
+    guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &descriptors) == 0 else {
+      throw BuildKitError(
+        code: .sessionFailed,
+        message: "cannot create the socket pair for session \(self.id): \(String(cString: strerror(errno)))"
+      )
+    }
+    let server = Server()
+    do {
+      try server.addConnection(fileDescriptor: descriptors[0])
+    } catch {
+      close(descriptors[1])
+      server.close()
+      throw BuildKitError(code: .sessionFailed, message: "cannot serve session \(self.id)", cause: error)
+    }
+    let relay = SocketRelay(descriptor: descriptors[1])
+    let handlers = self.handlers
+    let metadata = self.metadata(methods: handlers.keys.sorted())
+    let id = self.id
+
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        await server.run(handlers: handlers)
+      }
+      group.addTask {
+        defer { relay.close() }
+        do {
+          try await Self.relayTunnel(channel: channel, metadata: metadata, relay: relay)
+        } catch {
+          throw BuildKitError(code: .sessionFailed, message: "session \(id) failed", cause: error)
+        }
+      }
+      let result: Swift.Result<Result, any Error>
+      do {
+        result = .success(try await body())
+      } catch {
+        result = .failure(error)
+      }
+      // Ending the relay closes our server's connection and, through it, the Session call.
+      relay.close()
+      server.close()
+      do {
+        try await group.waitForAll()
+      } catch {
+        // A session that broke down after the work finished does not fail the work.
+        if case .success = result {} else { throw result.failure! }
+      }
+      return try result.get()
+    }
+  }
+
+  private func metadata(methods: [String]) -> Metadata {
+    var metadata = Metadata()
+    metadata.append("x-docker-expose-session-uuid", self.id)
+    metadata.append("x-docker-expose-session-name", self.name)
+    metadata.append("x-docker-expose-session-sharedkey", self.sharedKey)
+    for method in methods {
+      metadata.append("x-docker-expose-session-grpc-method", method)
+    }
+    return metadata
+  }
+
+  /// Relays the socket to the Session call in both directions until either side ends.
+  private static func relayTunnel(
+    channel: ClientChannel,
+    metadata: Metadata,
+    relay: SocketRelay
+  ) async throws {
+    try await channel.bidirectionalStreaming(
+      "/moby.buildkit.v1.Control/Session",
+      metadata: metadata
+    ) { stream throws(GRPCError) in
+      do {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          group.addTask {
+            for await chunk in relay.chunks {
+              try await stream.send(Control.BytesMessage(data: chunk).encoded())
+              relay.consumed()
+            }
+            // Our server's connection is gone, so the session is over for the daemon too.
+            try await stream.closeSend()
+          }
+          group.addTask {
+            while let message = try await stream.receive() {
+              let bytes = try Control.BytesMessage(decoding: message)
+              guard relay.write(bytes.data) else { break }
+            }
+            relay.finishWriting()
+          }
+          try await group.next()
+          try await group.next()
+        }
+      } catch let error as GRPCError {
+        throw error
+      } catch {
+        throw GRPCError(code: .status, status: .internal, message: "session relay failed", cause: error)
+      }
+    }
+  }
+}
+
+extension Swift.Result {
+  fileprivate var failure: Failure? {
+    if case .failure(let error) = self { return error }
+    return nil
+  }
+}

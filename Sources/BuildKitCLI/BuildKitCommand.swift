@@ -1,0 +1,89 @@
+import BuildKit
+import Foundation
+
+/// The `buildkit` program: picks the subcommand, parses its arguments and maps failures to exit
+/// codes (1 for a failed operation, 64 for a usage mistake).
+@main
+enum BuildKitCommand {
+  static let commands: [any Command.Type] = [
+    InfoCommand.self,
+    WorkersCommand.self,
+    DiskUsageCommand.self,
+    PruneCommand.self,
+  ]
+
+  static let version = "0.1.0"
+
+  static func main() async {
+    let code = await self.run(Array(CommandLine.arguments.dropFirst()), context: .init(
+      environment: ProcessInfo.processInfo.environment,
+      output: .standard
+    ))
+    exit(code)
+  }
+
+  /// Runs one invocation and returns its exit code.
+  static func run(_ arguments: [String], context: CommandContext) async -> Int32 {
+    let output = context.output
+    guard let first = arguments.first else {
+      output.writeError(self.help + "\n")
+      return 64
+    }
+    switch first {
+    case "--help", "-h", "help":
+      output.print(self.help)
+      return 0
+    case "--version", "-v", "version":
+      output.print("buildkit \(self.version)")
+      return 0
+    default:
+      break
+    }
+    guard let command = self.commands.first(where: { $0.name == first }) else {
+      output.printError("error: unknown command \"\(first)\"; run buildkit --help for the list")
+      return 64
+    }
+    do {
+      let parsed = try ParsedArguments(
+        Array(arguments.dropFirst()),
+        specs: command.allOptions,
+        command: command.name
+      )
+      if parsed.wantsHelp {
+        output.print(command.help)
+        return 0
+      }
+      return try await command.run(parsed, context: context)
+    } catch let error as UsageError {
+      output.printError("error: \(error.message)")
+      output.writeError("\n" + command.help + "\n")
+      return 64
+    } catch let error as BuildKitError {
+      output.printError("error: \(error.message)")
+      return 1
+    } catch {
+      output.printError("error: \(error)")
+      return 1
+    }
+  }
+
+  static var help: String {
+    var lines = [
+      "Usage: buildkit COMMAND [OPTIONS]",
+      "",
+      "A native BuildKit client: builds images with buildkitd, without buildctl.",
+      "",
+      "Commands:",
+    ]
+    for command in self.commands {
+      lines.append("  " + command.name.padding(to: 12) + command.abstract)
+    }
+    lines += [
+      "",
+      "Run buildkit COMMAND --help for a command's options.",
+      "  -h, --help     show this help",
+      "  -v, --version  show the version",
+    ]
+    return lines.joined(separator: "\n")
+  }
+}
