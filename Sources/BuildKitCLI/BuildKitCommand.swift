@@ -10,6 +10,7 @@ enum BuildKitCommand {
     WorkersCommand.self,
     DiskUsageCommand.self,
     PruneCommand.self,
+    BuildCommand.self,
   ]
 
   static let version = "0.1.0"

@@ -1,0 +1,173 @@
+import BuildContext
+import Foundation
+import GRPC
+import Synchronization
+
+/// The sending side of fsutil's DiffCopy protocol, run inside a FileSync/DiffCopy call.
+///
+/// The exchange, with us as sender and the daemon as receiver:
+///
+/// 1. We send one STAT packet per entry of the walk, in walk order; each STAT's position in
+///    that sequence is its id. An empty STAT ends the listing.
+/// 2. The daemon compares the listing with its copy from earlier builds and sends a REQ packet
+///    for each regular file it needs; REQs may arrive while the listing is still going out.
+/// 3. For each REQ we send the file as DATA packets with that id, ending with an empty DATA
+///    packet. Several files are in flight at once; packets of different files interleave.
+/// 4. When the daemon has everything it sends FIN; we answer FIN and end the call at once.
+///
+/// A local failure (a file that vanished, an unreadable directory) is sent as an ERR packet
+/// naming the path, and fails the call.
+struct FileSyncSender {
+  /// The largest DATA payload, well below the daemon's message limits.
+  static let chunkSize = 1 << 20
+  /// How many files are sent at the same time.
+  static let filesInFlight = 4
+
+  let root: String
+  let options: WalkOptions
+  let call: ServerCall
+
+  func run() async throws {
+    let files = FileTable()
+    let (requests, requested) = AsyncStream<UInt32>.makeStream()
+    let call = self.call
+    let root = self.root
+    let options = self.options
+
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        try await Self.sendListing(root: root, options: options, files: files, call: call)
+      }
+      group.addTask {
+        defer { requested.finish() }
+        try await Self.receiveRequests(call: call, requests: requested)
+      }
+      group.addTask {
+        try await Self.sendRequestedFiles(requests, root: root, files: files, call: call)
+      }
+      try await group.waitForAll()
+    }
+  }
+
+  private static func sendListing(
+    root: String,
+    options: WalkOptions,
+    files: FileTable,
+    call: ServerCall
+  ) async throws {
+    do {
+      let walker = try ContextWalker(root: root, options: options)
+      defer { walker.close() }
+      var id: UInt32 = 0
+      while let entry = try walker.next() {
+        if entry.isRegularFile, !entry.isHardlink {
+          let path = entry.path
+          files.paths.withLock { $0[id] = path }
+        }
+        try await call.send(FSUtil.Packet(type: .stat, stat: FSUtil.Stat(entry)).encoded())
+        id += 1
+      }
+      try await call.send(FSUtil.Packet(type: .stat).encoded())
+    } catch let error as ContextError {
+      try? await call.send(FSUtil.Packet(type: .err, data: Array(error.message.utf8)).encoded())
+      throw GRPCError.status(.unknown, error.message)
+    }
+  }
+
+  private static func receiveRequests(
+    call: ServerCall,
+    requests: AsyncStream<UInt32>.Continuation
+  ) async throws {
+    while let bytes = try await call.receive() {
+      let packet = try FSUtil.Packet(decoding: bytes)
+      switch packet.type {
+      case .req:
+        requests.yield(packet.id)
+      case .fin:
+        // The daemon sends FIN once it holds every file it asked for; answer and end the call.
+        try await call.send(FSUtil.Packet(type: .fin).encoded())
+        return
+      case .err:
+        let reason = String(decoding: packet.data, as: UTF8.self)
+        throw GRPCError.status(.unknown, "the daemon failed to receive the files: \(reason)")
+      default:
+        throw GRPCError.status(.invalidArgument, "unexpected packet type \(packet.type.rawValue) from the daemon")
+      }
+    }
+    throw GRPCError.status(.unknown, "the daemon ended the file transfer without finishing it")
+  }
+
+  private static func sendRequestedFiles(
+    _ requests: AsyncStream<UInt32>,
+    root: String,
+    files: FileTable,
+    call: ServerCall
+  ) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { senders in
+      var running = 0
+      for await id in requests {
+        // Each id is requested once; a second request or an id that is not a file is an error.
+        guard let path = files.paths.withLock({ $0.removeValue(forKey: id) }) else {
+          throw GRPCError.status(.invalidArgument, "the daemon requested unknown file id \(id)")
+        }
+        if running == Self.filesInFlight {
+          try await senders.next()
+          running -= 1
+        }
+        senders.addTask {
+          try await Self.sendFile(id: id, path: path, root: root, call: call)
+        }
+        running += 1
+      }
+      try await senders.waitForAll()
+    }
+  }
+
+  private static func sendFile(id: UInt32, path: String, root: String, call: ServerCall) async throws {
+    let fullPath = root.hasSuffix("/") ? root + path : root + "/" + path
+    let descriptor = open(fullPath, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      let message = "cannot open \(path) in \(root): \(String(cString: strerror(errno)))"
+      try? await call.send(FSUtil.Packet(type: .err, data: Array(message.utf8)).encoded())
+      throw GRPCError.status(.unknown, message)
+    }
+    defer { close(descriptor) }
+
+    var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, Self.chunkSize) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        let message = "cannot read \(path) in \(root): \(String(cString: strerror(errno)))"
+        try? await call.send(FSUtil.Packet(type: .err, data: Array(message.utf8)).encoded())
+        throw GRPCError.status(.unknown, message)
+      }
+      if count == 0 { break }
+      let packet = FSUtil.Packet(type: .data, id: id, data: Array(buffer[0..<count]))
+      try await call.send(packet.encoded())
+    }
+    try await call.send(FSUtil.Packet(type: .data, id: id).encoded())
+  }
+}
+
+/// The paths of the regular files listed so far, by id, until the daemon requests them.
+final class FileTable: Sendable {
+  let paths = Mutex<[UInt32: String]>([:])
+}
+
+extension FSUtil.Stat {
+  /// The STAT of a walked entry.
+  init(_ entry: ContextEntry) {
+    self.init(
+      path: entry.path,
+      mode: entry.mode,
+      uid: entry.uid,
+      gid: entry.gid,
+      size: entry.size,
+      modTime: entry.modificationTime,
+      linkname: entry.linkName,
+      devmajor: entry.deviceMajor,
+      devminor: entry.deviceMinor
+    )
+  }
+}
