@@ -189,9 +189,15 @@ extension BuildKitClient {
       var translated = self.translate(error, doing: "build \(ref)")
       if error.status == .unavailable {
         translated.message = "lost the connection to buildkitd at \(self.address) during build \(ref): \(error.message)"
+      } else if error.status == .cancelled, !Task.isCancelled {
+        translated.message = "buildkitd at \(self.address) cancelled build \(ref); was the daemon stopped?"
       }
       return translated
     }
-    return BuildKitError(code: .solveFailed, message: "failed to solve: \(error.message)", cause: error)
+    var failure = SolveFailure(statusCode: Int32(error.status.rawValue), message: error.message)
+    if let details = error.details, let decoded = try? SolveFailure(statusDetails: details) {
+      failure = decoded
+    }
+    return BuildKitError(code: .solveFailed, message: "failed to solve: \(error.message)", cause: failure)
   }
 }

@@ -1,7 +1,8 @@
 import BuildKit
 import Foundation
 
-/// `buildkit build`: runs a build the way `buildctl build` does, with the same flags.
+/// `buildkit build`: runs a build the way `buildctl build` does, with the same flags, and shows
+/// the daemon's progress on stderr.
 enum BuildCommand: Command {
   static let name = "build"
   static let abstract = "Build with a frontend (a Dockerfile by default) and export the result."
@@ -10,24 +11,63 @@ enum BuildCommand: Command {
   static func run(_ arguments: ParsedArguments, context: CommandContext) async throws -> Int32 {
     let invocation = try BuildInvocation(arguments, environment: context.environment, command: self.name)
     let global = try GlobalOptions(arguments, environment: context.environment, command: self.name)
+    let mode = try ProgressMode(parsing: invocation.progress)
+      .resolved(outputIsTerminal: isatty(STDERR_FILENO) != 0)
     let client = try await global.connectedClient()
     defer { client.close() }
 
     let output = context.output
-    let result: BuildResult
+    let printer = SharedProgressPrinter(
+      mode.makePrinter(width: Terminal.width(), sink: { output.writeError($0) })
+    )
     do {
-      result = try await client.build(invocation.request) { update in
-        if invocation.progress == "rawjson" {
-          output.writeError("\(update.vertexes.count) vertexes\n")
-        }
+      let (result, _) = try await client.build(invocation.request) { updates in
+        await Self.render(updates, on: printer, ticking: mode == .tty)
       }
-    } catch {
+      if let path = invocation.metadataFile {
+        try MetadataFile.write(result.exporterResponse, to: path)
+      }
+    } catch let error as BuildKitError {
+      if let failure = error.cause as? SolveFailure {
+        output.writeError(failure.renderedReport())
+        return 1
+      }
       throw error
     }
-    if let path = invocation.metadataFile {
-      try MetadataFile.write(result.exporterResponse, to: path)
-    }
     return 0
+  }
+
+  /// Feeds progress batches to the printer, with a clock tick for live redraws, until the
+  /// build's status stream ends.
+  static func render(
+    _ updates: AsyncStream<Control.StatusResponse>,
+    on printer: SharedProgressPrinter,
+    ticking: Bool
+  ) async {
+    await withTaskGroup(of: Void.self) { group in
+      if ticking {
+        group.addTask {
+          while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(150))
+            printer.tick()
+          }
+        }
+      }
+      for await update in updates {
+        printer.update(update)
+      }
+      group.cancelAll()
+    }
+    printer.finish()
+  }
+}
+
+/// The terminal's size, for the live progress display.
+enum Terminal {
+  static func width() -> Int {
+    var size = winsize()
+    guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+    return Int(size.ws_col)
   }
 }
 

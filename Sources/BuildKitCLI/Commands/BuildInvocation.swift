@@ -36,14 +36,53 @@ struct BuildInvocation {
     OptionSpec(["--push"], .flag, help: "push the --tag images (short form)"),
     OptionSpec(["--target"], .value, valueName: "STAGE", help: "stage to build (short form)"),
     OptionSpec(["--build-arg"], .values, valueName: "KEY=VALUE", help: "build argument (short form)"),
-    OptionSpec(["--platform"], .value, valueName: "LIST", help: "target platforms, e.g. linux/arm64"),
+    OptionSpec(["--platform"], .value, valueName: "LIST", help: "target platforms, e.g. linux/amd64,linux/arm64"),
+    OptionSpec(
+      ["--builder"],
+      .values,
+      valueName: "PLATFORM=ADDR",
+      help: "daemon that builds one platform (default: --addr for all)"
+    ),
+    OptionSpec(["--arch-tags"], .flag, help: "also push per-platform tags TAG-ARCH"),
+    OptionSpec(["--repo"], .value, valueName: "NAME", help: "repository; --tag values are then tags (short form)"),
+    OptionSpec(
+      ["--registry"],
+      .value,
+      valueName: "HOST",
+      help: "registry for --repo (default $BUILDKIT_REGISTRY)"
+    ),
+    OptionSpec(["--index-type"], .value, valueName: "TYPE", help: "oci (default) or docker manifest list"),
+    OptionSpec(
+      ["--insecure-registry"],
+      .values,
+      valueName: "HOST[:PORT]",
+      help: "registry reached over plain HTTP or unverified TLS"
+    ),
+    OptionSpec(["--push-from-client"], .flag, help: "push through this client, not the daemon"),
   ]
 
   var request = BuildRequest()
   var progress: String
   var metadataFile: String?
+  /// Target platforms, in the order given (`--platform a,b`).
+  var platforms: [String] = []
+  /// Daemon addresses by platform (`--builder linux/arm64=tcp://...`).
+  var builders: [String: String] = [:]
+  /// Image references to push (`--tag`, or `--registry/--repo:--tag`).
+  var tags: [String] = []
+  var push = false
+  var archTags = false
+  var indexType = "oci"
+  var insecureRegistries: Set<String> = []
+  var pushFromClient = false
+
+  /// Whether the build runs one solve per platform and joins the results into an index.
+  var isMultiPlatform: Bool { self.platforms.count > 1 || !self.builders.isEmpty }
+
+  private let environment: [String: String]
 
   init(_ arguments: ParsedArguments, environment: [String: String], command: String) throws {
+    self.environment = environment
     func usage(_ message: String) -> UsageError { UsageError(message, command: command) }
     guard arguments.positionals.isEmpty else {
       throw usage("unexpected argument \"\(arguments.positionals[0])\"; give directories with --local or --context")
@@ -91,6 +130,18 @@ struct BuildInvocation {
     }
     if let platform = arguments.value("platform") {
       self.request.frontendAttributes["platform"] = platform
+      self.platforms = platform.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    }
+    for builder in arguments.all("builder") {
+      let (platform, address) = try Self.keyValue(builder, option: "--builder", command: command)
+      self.builders[platform] = address
+    }
+    self.archTags = arguments.flag("arch-tags")
+    self.pushFromClient = arguments.flag("push-from-client")
+    self.insecureRegistries = Set(arguments.all("insecure-registry"))
+    self.indexType = arguments.value("index-type") ?? "oci"
+    guard ["oci", "docker"].contains(self.indexType) else {
+      throw UsageError("--index-type takes oci or docker, not \"\(self.indexType)\"", command: command)
     }
     for argument in arguments.all("build-arg") {
       let (key, value) = try Self.keyValue(argument, option: "--build-arg", command: command)
@@ -107,7 +158,18 @@ struct BuildInvocation {
     } else if let context, self.request.localDirectories["dockerfile"] == nil {
       self.request.localDirectories["dockerfile"] = context
     }
-    let tags = arguments.all("tag")
+    var tags = arguments.all("tag")
+    if let repository = arguments.value("repo") {
+      guard let registry = arguments.value("registry") ?? self.environment["BUILDKIT_REGISTRY"] else {
+        throw UsageError("--repo needs --registry HOST or BUILDKIT_REGISTRY", command: command)
+      }
+      guard !tags.isEmpty else {
+        throw UsageError("--repo needs at least one --tag TAG", command: command)
+      }
+      tags = tags.map { "\(registry)/\(repository):\($0)" }
+    }
+    self.tags = tags
+    self.push = arguments.flag("push")
     if !tags.isEmpty {
       var attributes = ["name": tags.joined(separator: ",")]
       if arguments.flag("push") { attributes["push"] = "true" }
