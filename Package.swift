@@ -49,6 +49,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "BuildKitCLITests",
+      dependencies: ["BuildKitCLI", "BuildKit"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "IntegrationTests",
       dependencies: ["BuildKit", "OCI", "BuildContext", "GRPC"],
       swiftSettings: swiftSettings

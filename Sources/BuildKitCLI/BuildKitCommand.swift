@@ -41,7 +41,8 @@ enum BuildKitCommand {
       break
     }
     guard let command = self.commands.first(where: { $0.name == first }) else {
-      output.printError("error: unknown command \"\(first)\"; run buildkit --help for the list")
+      output.printError("error: unknown command \"\(first)\"")
+      output.writeError("\n" + self.help + "\n")
       return 64
     }
     do {
