@@ -23,14 +23,15 @@
 #include <grpc/support/log.h>
 #include <grpc/support/alloc.h>
 
-/// The bytes of a slice (GRPC_SLICE_START_PTR).
-static inline const uint8_t *cgrpc_slice_start(grpc_slice slice) {
-  return GRPC_SLICE_START_PTR(slice);
+/// The bytes of a slice (GRPC_SLICE_START_PTR). Takes a pointer: the bytes of a small slice are
+/// stored inline in the struct itself, so a pointer into a by-value copy would dangle.
+static inline const uint8_t *cgrpc_slice_start(const grpc_slice *slice) {
+  return GRPC_SLICE_START_PTR(*slice);
 }
 
 /// The length of a slice (GRPC_SLICE_LENGTH).
-static inline size_t cgrpc_slice_length(grpc_slice slice) {
-  return GRPC_SLICE_LENGTH(slice);
+static inline size_t cgrpc_slice_length(const grpc_slice *slice) {
+  return GRPC_SLICE_LENGTH(*slice);
 }
 
 /// The default propagation bits for a new call (GRPC_PROPAGATE_DEFAULTS).

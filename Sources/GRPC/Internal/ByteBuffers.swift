@@ -25,8 +25,7 @@ enum ByteBuffers {
     bytes.reserveCapacity(grpc_byte_buffer_length(buffer))
     var slice = grpc_slice()
     while grpc_byte_buffer_reader_next(&reader, &slice) != 0 {
-      let start = cgrpc_slice_start(slice)
-      bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: cgrpc_slice_length(slice)))
+      Self.withBytes(of: &slice) { bytes.append(contentsOf: $0) }
       grpc_slice_unref(slice)
     }
     return bytes
@@ -34,9 +33,16 @@ enum ByteBuffers {
 
   /// The bytes of a slice.
   static func bytes(of slice: grpc_slice) -> [UInt8] {
-    let count = cgrpc_slice_length(slice)
-    guard count > 0, let start = cgrpc_slice_start(slice) else { return [] }
-    return Array(UnsafeBufferPointer(start: start, count: count))
+    var slice = slice
+    return Self.withBytes(of: &slice) { Array($0) }
+  }
+
+  /// Calls `body` with the bytes of a slice, which stay valid only inside the closure (small
+  /// slices keep their bytes inside the struct).
+  static func withBytes<T>(of slice: inout grpc_slice, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+    withUnsafePointer(to: &slice) { pointer in
+      body(UnsafeBufferPointer(start: cgrpc_slice_start(pointer), count: cgrpc_slice_length(pointer)))
+    }
   }
 
   /// A slice holding a copy of `bytes`; the caller unrefs it.
