@@ -40,6 +40,12 @@ let package = Package(
       dependencies: ["BuildKit", "OCI", "BuildContext"],
       swiftSettings: swiftSettings
     ),
+    // Measures repeated builds from one long-lived library client, for Scripts/bench.
+    .executableTarget(
+      name: "BuildKitBench",
+      dependencies: ["BuildKit"],
+      swiftSettings: swiftSettings
+    ),
     .testTarget(name: "GRPCTests", dependencies: ["GRPC"], swiftSettings: swiftSettings),
     .testTarget(name: "BuildContextTests", dependencies: ["BuildContext"], swiftSettings: swiftSettings),
     .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: swiftSettings),

@@ -157,7 +157,9 @@ extension BuildKitClient {
         try? await Self.wait(for: &group, atMost: Self.statusGrace)
         throw self.solveError(error, ref: request.ref)
       }
+      self.logger.debug("build \(request.ref): solve returned")
       try? await Self.wait(for: &group, atMost: Self.statusGrace)
+      self.logger.debug("build \(request.ref): status stream ended")
       return BuildResult(exporterResponse: response.exporterResponse)
     }
   }
