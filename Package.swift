@@ -27,7 +27,7 @@ let package = Package(
       dependencies: ["CProtobufC"],
       path: "Sources/CBuildKitProtos"
     ),
-    .target(name: "GRPC", dependencies: ["CGRPC"], swiftSettings: swiftSettings),
+    .target(name: "GRPC", dependencies: ["CGRPC", "COpenSSL"], swiftSettings: swiftSettings),
     .target(name: "BuildContext", swiftSettings: swiftSettings),
     .target(name: "OCI", dependencies: ["COpenSSL", "BuildContext"], swiftSettings: swiftSettings),
     .target(

@@ -16,12 +16,19 @@ public final class BuildKitClient: Sendable {
   ///   - address: The daemon's address.
   ///   - tls: TLS settings, or nil for plaintext.
   ///   - logger: Where the library logs; nil keeps it silent.
-  /// - Throws: ``BuildKitError`` when the channel cannot be created.
-  public init(address: Address, tls: TLSConfiguration? = nil, logger: Logger? = nil) throws(BuildKitError) {
+  ///   - connectTimeout: How long a TLS connection, made at once, may take to connect.
+  /// - Throws: ``BuildKitError`` when the channel cannot be created, or a TLS connection fails.
+  public init(
+    address: Address,
+    tls: TLSConfiguration? = nil,
+    logger: Logger? = nil,
+    connectTimeout: Duration = .seconds(5)
+  ) throws(BuildKitError) {
     do {
-      self.channel = try ClientChannel(address: address, tls: tls)
+      self.channel = try ClientChannel(address: address, tls: tls, connectTimeout: connectTimeout)
     } catch {
-      throw BuildKitError(code: .invalidArgument, message: error.message, cause: error)
+      let code: BuildKitError.Code = error.code == .status ? .connectionFailed : .invalidArgument
+      throw BuildKitError(code: code, message: error.message, cause: error)
     }
     self.address = address
     self.logger = logger
@@ -32,15 +39,21 @@ public final class BuildKitClient: Sendable {
   ///   - address: `unix://PATH` or `tcp://HOST:PORT`.
   ///   - tls: TLS settings, or nil for plaintext.
   ///   - logger: Where the library logs; nil keeps it silent.
+  ///   - connectTimeout: How long a TLS connection, made at once, may take to connect.
   /// - Throws: ``BuildKitError`` naming an address that does not parse.
-  public convenience init(address: String, tls: TLSConfiguration? = nil, logger: Logger? = nil) throws(BuildKitError) {
+  public convenience init(
+    address: String,
+    tls: TLSConfiguration? = nil,
+    logger: Logger? = nil,
+    connectTimeout: Duration = .seconds(5)
+  ) throws(BuildKitError) {
     let parsed: Address
     do {
       parsed = try Address(parsing: address)
     } catch {
       throw BuildKitError(code: .invalidArgument, message: error.message, cause: error)
     }
-    try self.init(address: parsed, tls: tls, logger: logger)
+    try self.init(address: parsed, tls: tls, logger: logger, connectTimeout: connectTimeout)
   }
 
   /// Connects, or fails with a clear error.
@@ -90,12 +103,11 @@ public final class BuildKitClient: Sendable {
     }
     switch error.status {
     case .unavailable:
-      let lowered = error.message.lowercased()
-      if self.channel.usesTLS, lowered.contains("ssl") || lowered.contains("handshake") || lowered.contains("tls") || lowered.contains("certificate") {
+      if self.channel.usesTLS {
         return BuildKitError(
           code: .connectionFailed,
-          message: "TLS handshake with buildkitd at \(self.address) failed; check --tlscacert, "
-            + "--tlscert, --tlskey and --tlsservername (\(error.message))",
+          message: "the TLS connection to buildkitd at \(self.address) failed (\(error.message)); "
+            + "check --tlscacert, --tlscert, --tlskey and --tlsservername",
           cause: error
         )
       }

@@ -87,7 +87,12 @@ struct GlobalOptions {
       ? Logger(level: .trace) { level, line in
         FileHandle.standardError.write(Data("[\(level)] \(line)\n".utf8))
       } : nil
-    let client = try BuildKitClient(address: self.address, tls: self.tls, logger: logger)
+    let client = try BuildKitClient(
+      address: self.address,
+      tls: self.tls,
+      logger: logger,
+      connectTimeout: self.timeout
+    )
     do {
       try await client.connect(timeout: self.timeout, wait: self.wait)
     } catch {

@@ -16,6 +16,10 @@ public final class ClientChannel: Sendable {
   public let usesTLS: Bool
 
   private let state: Mutex<CoreHandle?>
+  private let tunnel = Mutex<TLSTunnel?>(nil)
+  /// Whether the channel runs over a socket connected before it was created; such a channel
+  /// has no connectivity state to watch and never reconnects.
+  private let preconnected: Bool
   let queue: CompletionQueue
 
   /// Creates a channel; no connection is made until the first call or ``connect(timeout:waitForReady:)``.
@@ -24,27 +28,35 @@ public final class ClientChannel: Sendable {
   ///   - tls: TLS settings, or nil for plaintext.
   /// - Throws: ``GRPCError`` with code ``GRPCError/Code/invalidConfiguration`` when the
   ///   credentials cannot be created.
-  public convenience init(address: Address, tls: TLSConfiguration? = nil) throws(GRPCError) {
+  public convenience init(
+    address: Address,
+    tls: TLSConfiguration? = nil,
+    connectTimeout: Duration = .seconds(5)
+  ) throws(GRPCError) {
+    if let tls {
+      // TLS is ours, not C-core's: see TLSTunnel for why. The channel runs over its plaintext end.
+      let tunnel = try TLSTunnel(address: address, tls: tls, timeout: connectTimeout)
+      do {
+        try self.init(
+          connectedSocket: tunnel.plaintextDescriptor,
+          address: address,
+          authority: tls.serverName ?? address.host
+        )
+      } catch {
+        tunnel.close()
+        throw error
+      }
+      self.tunnel.withLock { $0 = tunnel }
+      return
+    }
     CoreLibrary.retain()
-    var arguments = ChannelArguments.standard(messageLimit: Int32(Self.messageLimit))
-    if let name = tls?.serverName {
-      arguments.entries.append(("grpc.ssl_target_name_override", .string(name)))
-      arguments.entries.append(("grpc.default_authority", .string(name)))
-    }
-    let credentials = tls.map(Self.makeCredentials) ?? grpc_insecure_credentials_create()
-    guard let credentials else {
-      CoreLibrary.release()
-      throw GRPCError(
-        code: .invalidConfiguration,
-        message: "the TLS settings for \(address) were refused; check the certificate and key files"
-      )
-    }
+    let credentials = grpc_insecure_credentials_create()
     defer { grpc_channel_credentials_release(credentials) }
-
-    let channel = arguments.withCoreArguments { args in
-      grpc_channel_create(address.coreTarget, credentials, args)
-    }
-    try self.init(channel: channel, address: address, usesTLS: tls != nil)
+    let channel = ChannelArguments.standard(messageLimit: Int32(Self.messageLimit))
+      .withCoreArguments { args in
+        grpc_channel_create(address.coreTarget, credentials, args)
+      }
+    try self.init(channel: channel, address: address, usesTLS: false)
   }
 
   /// Creates a plaintext channel over a socket that is already connected to the server, such
@@ -53,44 +65,40 @@ public final class ClientChannel: Sendable {
   ///   - fileDescriptor: The connected socket; the channel takes ownership of it.
   ///   - address: The address to name in errors.
   /// - Throws: ``GRPCError`` when C-core cannot create the channel.
-  public convenience init(connectedSocket fileDescriptor: Int32, address: Address) throws(GRPCError) {
+  ///   - authority: The `:authority` to send; C-core's default when nil.
+  public convenience init(
+    connectedSocket fileDescriptor: Int32,
+    address: Address,
+    authority: String? = nil
+  ) throws(GRPCError) {
     CoreLibrary.retain()
     let credentials = grpc_insecure_credentials_create()
     defer { grpc_channel_credentials_release(credentials) }
-    let channel = ChannelArguments.standard(messageLimit: Int32(Self.messageLimit))
-      .withCoreArguments { args in
-        grpc_channel_create_from_fd(address.coreTarget, fileDescriptor, credentials, args)
-      }
-    try self.init(channel: channel, address: address, usesTLS: false)
+    var arguments = ChannelArguments.standard(messageLimit: Int32(Self.messageLimit))
+    if let authority {
+      arguments.entries.append(("grpc.default_authority", .string(authority)))
+    }
+    let channel = arguments.withCoreArguments { args in
+      grpc_channel_create_from_fd(address.coreTarget, fileDescriptor, credentials, args)
+    }
+    try self.init(channel: channel, address: address, usesTLS: authority != nil, preconnected: true)
   }
 
-  private init(channel: OpaquePointer?, address: Address, usesTLS: Bool) throws(GRPCError) {
+  private init(
+    channel: OpaquePointer?,
+    address: Address,
+    usesTLS: Bool,
+    preconnected: Bool = false
+  ) throws(GRPCError) {
     guard let channel else {
       CoreLibrary.release()
       throw GRPCError(code: .invalidAddress, message: "C-core cannot create a channel to \(address)")
     }
     self.address = address
     self.usesTLS = usesTLS
+    self.preconnected = preconnected
     self.state = Mutex(CoreHandle(pointer: channel))
     self.queue = CompletionQueue(name: "grpc-client")
-  }
-
-  private static func makeCredentials(_ tls: TLSConfiguration) -> OpaquePointer? {
-    func withOptional<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
-      guard let text else { return body(nil) }
-      return text.withCString { body($0) }
-    }
-    return withOptional(tls.trustedCertificates) { roots in
-      withOptional(tls.privateKey) { key in
-        withOptional(tls.certificateChain) { chain in
-          guard let key, let chain else {
-            return grpc_ssl_credentials_create(roots, nil, nil, nil)
-          }
-          var pair = grpc_ssl_pem_key_cert_pair(private_key: key, cert_chain: chain)
-          return grpc_ssl_credentials_create(roots, &pair, nil, nil)
-        }
-      }
-    }
   }
 
   /// Waits until the channel is connected.
@@ -104,6 +112,7 @@ public final class ClientChannel: Sendable {
   ///   `DEADLINE_EXCEEDED` when the timeout passes.
   public func connect(timeout: Duration, waitForReady: Bool = false) async throws(GRPCError) {
     let channel = try self.handle()
+    guard !self.preconnected else { return }
     let deadline = CoreTime.deadline(after: timeout)
     var current = grpc_channel_check_connectivity_state(channel, 1)
     while current != GRPC_CHANNEL_READY {
@@ -170,6 +179,7 @@ public final class ClientChannel: Sendable {
     }
     guard let channel else { return }
     grpc_channel_destroy(channel.pointer)
+    self.tunnel.withLock { $0 }?.close()
     self.queue.shutdown()
     CoreLibrary.release()
   }

@@ -8,6 +8,9 @@ internal import CGRPC
 /// all its clients return to its original thread count.
 enum CoreLibrary {
   static func retain() {
+    // C-core logs errors to stderr by default; a library must stay silent, and every failure
+    // reaches the caller as an error anyway.
+    gpr_set_log_function { _ in }
     grpc_init()
   }
 
