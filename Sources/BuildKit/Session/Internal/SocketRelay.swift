@@ -26,7 +26,10 @@ final class SocketRelay: Sendable {
   ///   - inFlight: How many read chunks may wait for the consumer.
   init(descriptor: Int32, chunkSize: Int = 256 << 10, inFlight: Int = 4) {
     self.descriptor = descriptor
-    self.credits = DispatchSemaphore(value: inFlight)
+    // Credits are added by signalling: a semaphore created with a value traps when it is freed
+    // below that value, which happens when a cancelled consumer leaves chunks unconsumed.
+    self.credits = DispatchSemaphore(value: 0)
+    for _ in 0..<inFlight { self.credits.signal() }
     let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
     self.chunks = stream
 
