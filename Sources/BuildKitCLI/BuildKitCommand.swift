@@ -11,6 +11,7 @@ enum BuildKitCommand {
     DiskUsageCommand.self,
     PruneCommand.self,
     BuildCommand.self,
+    ImageToolsCommand.self,
   ]
 
   static let version = "0.1.0"

@@ -11,6 +11,7 @@ enum BuildCommand: Command {
   static func run(_ arguments: ParsedArguments, context: CommandContext) async throws -> Int32 {
     let invocation = try BuildInvocation(arguments, environment: context.environment, command: self.name)
     let global = try GlobalOptions(arguments, environment: context.environment, command: self.name)
+    if invocation.isMultiPlatform { return try await MultiPlatformCommand.run(invocation, global: global, context: context) }
     let mode = try ProgressMode(parsing: invocation.progress)
       .resolved(outputIsTerminal: isatty(STDERR_FILENO) != 0)
     let client = try await global.connectedClient()
