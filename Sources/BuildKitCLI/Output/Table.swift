@@ -50,9 +50,9 @@ enum ByteSize {
     if unit == 0 {
       return "\(bytes)B"
     }
-    let rounded = (value * 100).rounded() / 100
-    var text = String(rounded)
-    if text.hasSuffix(".0") { text.removeLast(2) }
+    // Two decimals, as buildctl prints them, except that a whole number drops them.
+    var text = String(format: "%.2f", value)
+    if text.hasSuffix(".00") { text.removeLast(3) }
     return text + units[unit]
   }
 
