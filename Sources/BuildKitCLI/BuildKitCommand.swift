@@ -17,6 +17,9 @@ enum BuildKitCommand {
   static let version = "0.1.0"
 
   static func main() async {
+    // A peer that goes away mid-write (a daemon, a registry) must fail the write with EPIPE, not
+    // end the process silently: OpenSSL writes to its socket without MSG_NOSIGNAL.
+    signal(SIGPIPE, SIG_IGN)
     let code = await self.run(Array(CommandLine.arguments.dropFirst()), context: .init(
       environment: ProcessInfo.processInfo.environment,
       output: .standard

@@ -351,7 +351,8 @@ private struct Relay: Sendable {
         }
       }
       if !toPlain.isEmpty {
-        let written = Foundation.write(self.plain, toPlain, toPlain.count)
+        // send with MSG_NOSIGNAL: a closed peer must give EPIPE, not a process-killing SIGPIPE.
+        let written = send(self.plain, toPlain, toPlain.count, Int32(MSG_NOSIGNAL))
         if written > 0 {
           toPlain.removeFirst(written)
           progressed = true

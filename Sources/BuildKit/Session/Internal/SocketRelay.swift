@@ -108,7 +108,7 @@ final class SocketRelay: Sendable {
     var offset = 0
     while offset < bytes.count {
       let written = bytes.withUnsafeBytes { buffer in
-        Foundation.write(descriptor, buffer.baseAddress! + offset, bytes.count - offset)
+        send(descriptor, buffer.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
       }
       if written < 0 {
         if errno == EINTR { continue }
