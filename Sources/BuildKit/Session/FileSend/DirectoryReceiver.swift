@@ -36,6 +36,7 @@ struct DirectoryReceiver {
     var directories: Set<String> = [""]
     var files: Set<String> = []
     var pending: [UInt32: OpenFile] = [:]
+    var links: [String: [String]] = [:]
     var directoryTimes: [(path: String, stat: FSUtil.Stat)] = []
     defer {
       for file in pending.values where file.descriptor >= 0 { close(file.descriptor) }
@@ -64,8 +65,12 @@ struct DirectoryReceiver {
           guard files.contains(stat.linkname) else {
             throw self.refuse(stat.path, "is a hardlink to \(stat.linkname), which is not an earlier file of the export")
           }
-          let source = self.root + "/" + stat.linkname
-          try self.replace(target, entry: stat.path) { link(source, target) }
+          // The first name of the file may still be waiting for its data; link once it is written.
+          if pending.values.contains(where: { $0.path == stat.linkname }) {
+            links[stat.linkname, default: []].append(stat.path)
+          } else {
+            try self.link(stat.path, to: stat.linkname)
+          }
           files.insert(stat.path)
         } else if FileMode.isRegularFile(stat.mode) {
           pending[id] = OpenFile(path: stat.path, stat: stat)
@@ -87,6 +92,9 @@ struct DirectoryReceiver {
         if packet.data.isEmpty {
           pending[packet.id] = nil
           try self.complete(file)
+          for name in links.removeValue(forKey: file.path) ?? [] {
+            try self.link(name, to: file.path)
+          }
         } else {
           try self.write(packet.data, to: file)
         }
@@ -169,6 +177,13 @@ struct DirectoryReceiver {
       throw self.refuse(entry, "would replace an existing directory")
     }
     guard unlink(target) == 0, create() == 0 else { throw self.failure("create", entry) }
+  }
+
+  /// Makes `entry` a hardlink to `source`, both paths inside the destination.
+  private func link(_ entry: String, to source: String) throws(GRPCError) {
+    let target = self.root + "/" + entry
+    let existing = self.root + "/" + source
+    try self.replace(target, entry: entry) { Foundation.link(existing, target) }
   }
 
   private func createFile(_ entry: String) throws(GRPCError) -> Int32 {
