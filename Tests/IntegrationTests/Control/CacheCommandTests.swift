@@ -3,11 +3,17 @@ import Foundation
 import Synchronization
 import Testing
 
-/// `buildkit du`, `buildkit prune` and `BuildKitClient.diskUsage(filter:)` against daemon a, held
-/// against `buildctl du`. The tests run one after another, since each prune changes what the
-/// others list; other runs on daemon a are tolerated by retries (see `ControlFixtures`).
+/// `buildkit du`, `buildkit prune` and `BuildKitClient.diskUsage(filter:)` against daemon b (over
+/// mutual TLS), held against `buildctl du`. Daemon b runs no other test's builds, so its cache
+/// changes only here; the tests run one after another, since each prune changes what the others
+/// list.
 @Suite("buildkit du and prune", .requiresTestBed, .serialized)
 struct CacheCommandTests {
+  /// The connection flags for the daemon these tests use, the same for buildctl and buildkit.
+  static func daemon(_ bed: TestBed) -> [String] {
+    bed.buildctlArguments(for: .tls)
+  }
+
   /// Filters for `du`: none, and one that selects a record type.
   static let duFilters: [[String]] = [[], ["type==source.local"]]
 
@@ -16,7 +22,7 @@ struct CacheCommandTests {
     -> [String: Listing.Record]
   {
     let output = try await CLI.run(
-      ["du", "-v", "--addr", bed.unixAddress] + filters.flatMap { ["--filter", $0] })
+      ["du", "-v"] + CacheCommandTests.daemon(bed) + filters.flatMap { ["--filter", $0] })
     try #require(output.status == 0, "buildkit du -v: \(output.standardError)")
     return Listing.records(output.standardOutput)
   }
@@ -35,7 +41,7 @@ struct CacheCommandTests {
     let (reference, output) = try await ControlFixtures.whileCacheIsStill(
       on: bed, filters: filters
     ) {
-      try await CLI.run(["du", "--addr", bed.unixAddress] + filters.flatMap { ["--filter", $0] })
+      try await CLI.run(["du"] + CacheCommandTests.daemon(bed) + filters.flatMap { ["--filter", $0] })
     }
     #expect(output.status == 0, "stderr: \(output.standardError)")
     if filters.isEmpty {
@@ -69,7 +75,7 @@ struct CacheCommandTests {
     let bed = try TestBed.require()
     try await ControlFixtures.buildSomething(on: bed)
     let (reference, output) = try await ControlFixtures.whileCacheIsStill(on: bed) {
-      try await CLI.run(["du", "--format", "json", "--addr", bed.unixAddress])
+      try await CLI.run(["du", "--format", "json"] + CacheCommandTests.daemon(bed))
     }
     #expect(output.status == 0, "stderr: \(output.standardError)")
     let records = try #require(
@@ -92,7 +98,7 @@ struct CacheCommandTests {
   func libraryReturnsTheRecords() async throws {
     let bed = try TestBed.require()
     try await ControlFixtures.buildSomething(on: bed)
-    let client = try LibraryClient.make(bed, .unix)
+    let client = try LibraryClient.make(bed, .tls)
     defer { client.close() }
     try await client.connect(timeout: .seconds(10))
     let (reference, records) = try await ControlFixtures.whileCacheIsStill(on: bed) {
@@ -114,8 +120,8 @@ struct CacheCommandTests {
     try await ControlFixtures.untilClean {
       try await ControlFixtures.buildSomething(on: bed)
       let before = try await ControlFixtures.referenceRecords(on: bed)
-      let output = try await CLI.run(["prune", "--all", "--addr", bed.unixAddress])
-      let after = try await bed.buildctl(.unix, ["du", "-v"], timeout: .seconds(60))
+      let output = try await CLI.run(["prune", "--all"] + CacheCommandTests.daemon(bed))
+      let after = try await bed.buildctl(.tls, ["du", "-v"], timeout: .seconds(60))
       var problems: [String] = []
       if output.status != 0 {
         problems.append("buildkit prune --all exited \(output.status): \(output.standardError)")
@@ -148,9 +154,8 @@ struct CacheCommandTests {
     try await ControlFixtures.untilClean {
       try await ControlFixtures.buildSomething(on: bed)
       let before = try await ControlFixtures.referenceRecords(on: bed)
-      let output = try await CLI.run([
-        "prune", "--filter", "type==regular", "--format", "json", "--addr", bed.unixAddress,
-      ])
+      let output = try await CLI.run(
+        ["prune", "--filter", "type==regular", "--format", "json"] + CacheCommandTests.daemon(bed))
       let after = try await ControlFixtures.referenceRecords(on: bed)
       var problems: [String] = []
       guard output.status == 0 else {
@@ -188,7 +193,7 @@ struct CacheCommandTests {
       try await ControlFixtures.buildSomething(on: bed)
       let fresh = Set(try await ControlFixtures.referenceRecords(on: bed).keys).subtracting(earlier)
       let output = try await CLI.run(
-        ["prune"] + options + ["--format", "json", "--addr", bed.unixAddress])
+        ["prune"] + options + ["--format", "json"] + CacheCommandTests.daemon(bed))
       guard output.status == 0 else {
         return ["buildkit prune \(options) exited \(output.status): \(output.standardError)"]
       }
@@ -211,7 +216,7 @@ struct CacheCommandTests {
       try await ControlFixtures.buildSomething(on: bed)
       let current = try await ControlFixtures.referenceRecords(on: bed)
       let fresh = Self.reclaimable(current).subtracting(earlier)
-      let output = try await CLI.run(["prune", "--format", "json", "--addr", bed.unixAddress])
+      let output = try await CLI.run(["prune", "--format", "json"] + CacheCommandTests.daemon(bed))
       guard output.status == 0 else {
         return ["buildkit prune exited \(output.status): \(output.standardError)"]
       }
@@ -231,7 +236,7 @@ struct CacheCommandTests {
     ])
   func refusesMalformedKeepOptions(options: [String]) async throws {
     let bed = try TestBed.require()
-    let output = try await CLI.run(["prune"] + options + ["--addr", bed.unixAddress])
+    let output = try await CLI.run(["prune"] + options + CacheCommandTests.daemon(bed))
     #expect(output.status == 64, "stdout: \(output.standardOutput)")
     #expect(output.standardError.contains(options[0]), "stderr: \(output.standardError)")
     #expect(output.standardOutput.isEmpty)
@@ -243,7 +248,7 @@ struct CacheCommandTests {
     try await ControlFixtures.untilClean {
       try await ControlFixtures.buildSomething(on: bed)
       let before = try await ControlFixtures.referenceRecords(on: bed)
-      let client = try LibraryClient.make(bed, .unix)
+      let client = try LibraryClient.make(bed, .tls)
       defer { client.close() }
       try await client.connect(timeout: .seconds(10))
       let seen = Seen()

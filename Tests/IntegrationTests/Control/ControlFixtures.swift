@@ -18,7 +18,7 @@ import Testing
 
 /// Helpers of the Control integration tests.
 enum ControlFixtures {
-  /// Builds a one-file image from a `FROM scratch` Dockerfile with `buildctl` on daemon a,
+  /// Builds a one-file image from a `FROM scratch` Dockerfile with `buildctl` on daemon b,
   /// exporting it to a local folder, so that the daemon holds fresh cache records (local sources
   /// and the `COPY` result). The file's content is new on every call.
   ///
@@ -33,7 +33,7 @@ enum ControlFixtures {
       try Data("FROM scratch\nCOPY hello.txt /hello.txt\n".utf8)
         .write(to: URL(fileURLWithPath: context + "/Dockerfile"))
       let output = try await bed.buildctl(
-        .unix,
+        .tls,
         [
           "build", "--frontend", "dockerfile.v0", "--local", "context=\(context)", "--local",
           "dockerfile=\(context)", "--output", "type=local,dest=\(folder)/out",
@@ -52,7 +52,7 @@ enum ControlFixtures {
     }
   }
 
-  /// The records `buildctl du -v` lists on daemon a.
+  /// The records `buildctl du -v` lists on daemon b.
   ///
   /// - Parameters:
   ///   - bed: The test bed.
@@ -63,7 +63,7 @@ enum ControlFixtures {
     on bed: TestBed, filters: [String] = []
   ) async throws -> [String: Listing.Record] {
     let output = try await bed.buildctl(
-      .unix, ["du", "-v"] + filters.flatMap { ["--filter", $0] }, timeout: .seconds(60))
+      .tls, ["du", "-v"] + filters.flatMap { ["--filter", $0] }, timeout: .seconds(60))
     guard output.succeeded else {
       throw FixtureError(
         .listingFailed, "buildctl du -v failed (\(output.status)): \(output.standardError)")
@@ -71,7 +71,7 @@ enum ControlFixtures {
     return Listing.records(output.standardOutput)
   }
 
-  /// Runs `body` between two `buildctl du -v` listings of daemon a until the two listings agree,
+  /// Runs `body` between two `buildctl du -v` listings of daemon b until the two listings agree,
   /// so that what `body` saw can be compared with a listing that held all through it.
   ///
   /// - Parameters:
@@ -99,7 +99,7 @@ enum ControlFixtures {
     }
     throw FixtureError(
       .cacheKeptChanging,
-      "daemon a's cache changed during each of \(attempts) listings; other builds keep running "
+      "daemon b's cache changed during each of \(attempts) listings; other builds keep running "
         + "on it, try again when it is quieter")
   }
 
