@@ -30,6 +30,21 @@ enum BuildKitCommand {
   /// Runs one invocation and returns its exit code.
   static func run(_ arguments: [String], context: CommandContext) async -> Int32 {
     let output = context.output
+    // buildctl takes its connection flags before the command (`buildctl --addr X du`); accept
+    // them there too and hand them to the command.
+    var arguments = arguments
+    var leading: [String] = []
+    while let flag = arguments.first, flag.hasPrefix("-"),
+      let spec = GlobalOptions.specs.first(where: { $0.names.contains(flag.split(separator: "=")[0].description) })
+    {
+      leading.append(arguments.removeFirst())
+      if spec.kind != .flag, !flag.contains("="), !arguments.isEmpty {
+        leading.append(arguments.removeFirst())
+      }
+    }
+    if !leading.isEmpty, !arguments.isEmpty {
+      arguments.insert(contentsOf: leading, at: 1)
+    }
     guard let first = arguments.first else {
       output.writeError(self.help + "\n")
       return 64

@@ -137,9 +137,11 @@ final class TLSTunnel: @unchecked Sendable {
   private static func openSSLErrors() -> String {
     var reasons: [String] = []
     while case let code = ERR_get_error(), code != 0 {
-      var buffer = [CChar](repeating: 0, count: 256)
-      ERR_error_string_n(code, &buffer, buffer.count)
-      reasons.append(String(cString: buffer))
+      var buffer = [UInt8](repeating: 0, count: 256)
+      buffer.withUnsafeMutableBufferPointer { bytes in
+        bytes.withMemoryRebound(to: CChar.self) { ERR_error_string_n(code, $0.baseAddress, $0.count) }
+      }
+      reasons.append(String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self))
     }
     return reasons.isEmpty ? "the server closed the connection" : reasons.joined(separator: "; ")
   }

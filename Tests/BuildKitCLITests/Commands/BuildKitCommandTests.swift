@@ -63,6 +63,13 @@ struct BuildKitCommandTests {
     #expect(error.contains("Usage: buildkit"))
   }
 
+  @Test("connection flags may come before the command, as buildctl takes them")
+  func globalFlagsFirst() async {
+    let (code, _, error) = await self.run(["--addr", "unix:///nonexistent/first.sock", "--timeout=1", "du"])
+    #expect(code == 1)
+    #expect(error.contains("unix:///nonexistent/first.sock"))
+  }
+
   @Test("an unreadable TLS file fails with exit 1 naming it, before connecting")
   func unreadableTLSFile() async {
     let (code, _, error) = await self.run(["info", "--addr", "tcp://127.0.0.1:9", "--tlscacert", "/nonexistent/ca.pem"])
