@@ -51,7 +51,7 @@ let package = Package(
     .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: swiftSettings),
     .testTarget(
       name: "BuildKitTests",
-      dependencies: ["BuildKit", "CBuildKitProtos", "GRPC"],
+      dependencies: ["BuildKit", "CBuildKitProtos", "GRPC", "BuildContext"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -1,3 +1,4 @@
+import BuildContext
 import Foundation
 public import GRPC
 
@@ -55,12 +56,24 @@ public struct FileSendTarget: SessionAttachable {
       if !complete { try? FileManager.default.removeItem(atPath: temporary) }
     }
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+    // A stream that ends early looks like one that ended normally, so the archive itself must
+    // show that it is complete before it takes the requested name.
+    var archive = TarReader()
     do {
       while let bytes = try await call.receive() {
-        try handle.write(contentsOf: try FileSync.BytesMessage(decoding: bytes).data)
+        let chunk = try FileSync.BytesMessage(decoding: bytes).data
+        try archive.consume(chunk) { _ in }
+        try handle.write(contentsOf: chunk)
+      }
+      try archive.finish()
+      guard archive.isAtEnd else {
+        throw GRPCError.status(.dataLoss, "the export to \(path) ended before its archive was complete")
       }
       try handle.synchronize()
       try handle.close()
+    } catch let error as ContextError {
+      try? handle.close()
+      throw GRPCError.status(.dataLoss, "the export to \(path) is not a complete archive: \(error.message)")
     } catch {
       try? handle.close()
       throw error
