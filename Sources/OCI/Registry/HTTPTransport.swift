@@ -1,22 +1,18 @@
-// HTTP for the registry client, on Foundation's URLSession.
+// HTTP for the registry client, on the package's own HTTP/1.1 client (`HTTPClient`).
 //
-// Three things are added on top of URLSession here:
+// Three things are added on top of that client here:
 //
 // - Retries: a request that fails with 429 Too Many Requests, 500, 502, 503 or 504, or whose
 //   connection drops, times out or cannot be opened, is sent again after a delay that doubles
 //   from `RetryPolicy.initialDelay` up to `RetryPolicy.maxDelay` (a `Retry-After` header in
 //   seconds is honoured up to the same cap), at most `RetryPolicy.maxAttempts` times in all.
-// - Redirects are followed here instead of inside URLSession, so that an `Authorization` header
+// - Redirects are followed here, one request at a time, so that an `Authorization` header
 //   is dropped whenever a redirect leaves the host it was meant for (registries redirect blob
 //   downloads to storage services).
 // - Transport failures become `OCIError`s that name the host.
 
 import Foundation
 import Synchronization
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 
 /// How often and how patiently the registry client retries.
 public struct RetryPolicy: Sendable, Hashable {
@@ -98,32 +94,28 @@ func hostAndPort(of url: URL) -> String {
   return host
 }
 
-/// Sends requests through one URLSession with retries and careful redirects.
+/// Sends requests through the package's HTTP/1.1 client with retries and careful redirects.
 final class HTTPTransport: Sendable {
-  private let session: URLSession
-  private let events: SessionEvents
+  private let client: HTTPClient
+  private let userAgent: String
   let retry: RetryPolicy
 
+  /// Creates a transport.
+  /// - Parameters:
+  ///   - retry: When and how to retry.
+  ///   - timeout: The bound on connecting and on each wait for data.
+  ///   - userAgent: The `User-Agent` header.
+  ///   - insecureHosts: Hosts (`host[:port]`) whose TLS certificates are not verified.
+  ///   - certificateAuthorityFile: A PEM file of CA certificates trusted besides the system's.
   init(
-    retry: RetryPolicy, timeout: Duration, userAgent: String, insecureHosts: Set<String> = []
+    retry: RetryPolicy, timeout: Duration, userAgent: String, insecureHosts: Set<String> = [],
+    certificateAuthorityFile: String? = nil
   ) {
-    let configuration = URLSessionConfiguration.ephemeral
-    let seconds =
-      Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-    configuration.timeoutIntervalForRequest = seconds
-    configuration.httpAdditionalHeaders = ["User-Agent": userAgent]
-    configuration.httpShouldSetCookies = false
-    configuration.urlCache = nil
-    configuration.urlCredentialStorage = nil
-    configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-    let events = SessionEvents(insecureHosts: insecureHosts)
-    self.events = events
-    self.session = URLSession(configuration: configuration, delegate: events, delegateQueue: nil)
+    self.client = HTTPClient(
+      timeout: timeout, certificateAuthorityFile: certificateAuthorityFile,
+      unverifiedHosts: insecureHosts)
+    self.userAgent = userAgent
     self.retry = retry
-  }
-
-  deinit {
-    self.session.finishTasksAndInvalidate()
   }
 
   /// Sends a request, following up to five redirects and retrying transient failures.
@@ -180,18 +172,40 @@ final class HTTPTransport: Sendable {
           continue
         }
         return response
-      } catch let error as URLError {
-        if Task.isCancelled || error.code == .cancelled {
+      } catch let error as HTTPClientError {
+        if Task.isCancelled || error.kind == .cancelled {
           throw CancellationError()
         }
-        guard attempt < attempts, HTTPTransport.isRetryable(error) else {
+        if error.kind == .configuration {
+          throw OCIError(
+            code: .invalidConfiguration,
+            message:
+              "cannot \(request.method) \(request.url.path) on \(hostAndPort(of: request.url)): "
+              + "\(error.reason); configure a readable PEM file of CA certificates",
+            cause: error)
+        }
+        if error.kind == .io {
+          throw OCIError(
+            code: .io,
+            message:
+              "cannot \(request.method) \(request.url.path) on \(hostAndPort(of: request.url)): "
+              + "\(error.reason)",
+            cause: error)
+        }
+        guard attempt < attempts, error.isTransient else {
+          let hint =
+            error.kind == .tls
+            ? "if the registry's certificate comes from a private CA, configure that CA's PEM "
+              + "file (certificateAuthorityFile), or list the host in insecureRegistries"
+            : "check that the registry is running and reachable, and whether it needs TLS or "
+              + "plain HTTP"
           throw OCIError(
             code: .connectionFailed,
             message:
               "cannot \(request.method) \(request.url.path) on \(hostAndPort(of: request.url)) "
-              + "(\(request.url.scheme ?? "?")) after \(attempt) attempt(s); check that the "
-              + "registry is running and reachable, and whether it needs TLS or plain HTTP",
-            cause: HTTPTransport.withoutURL(error))
+              + "(\(request.url.scheme ?? "?")) after \(attempt) attempt(s): \(error.reason); "
+              + hint,
+            cause: error)
         }
         try await Task.sleep(for: self.retry.delay(beforeRetry: attempt, retryAfter: nil))
         attempt += 1
@@ -200,20 +214,6 @@ final class HTTPTransport: Sendable {
   }
 
   private func sendOnce(_ request: HTTPRequest, destination: URL?) async throws -> HTTPResponse {
-    var urlRequest = URLRequest(url: request.url)
-    urlRequest.httpMethod = request.method
-    for (name, value) in request.headers {
-      urlRequest.setValue(value, forHTTPHeaderField: name)
-    }
-    let task: URLSessionTask
-    switch request.body {
-    case .none:
-      task = self.session.dataTask(with: urlRequest)
-    case .data(let body):
-      task = self.session.uploadTask(with: urlRequest, from: body)
-    case .file(let file):
-      task = self.session.uploadTask(with: urlRequest, fromFile: file)
-    }
     var sink: FileHandle?
     if let destination {
       try? FileManager.default.removeItem(at: destination)
@@ -229,184 +229,17 @@ final class HTTPTransport: Sendable {
       sink = handle
     }
     defer { try? sink?.close() }
-    let outcome = try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { continuation in
-        self.events.register(task, continuation: continuation, sink: sink)
-        task.resume()
-      }
-    } onCancel: {
-      task.cancel()
+    var headers = request.headers
+    if !headers.keys.contains(where: { $0.lowercased() == "user-agent" }) {
+      headers["User-Agent"] = self.userAgent
     }
-    if let failure = outcome.sinkError {
-      throw OCIError(
-        code: .io,
-        message: "cannot write the download of \(request.url.path) to \(destination?.path ?? "")",
-        cause: failure)
-    }
-    guard let http = outcome.response else {
-      throw URLError(.badServerResponse)
-    }
-    var headers: [String: String] = [:]
-    for (name, value) in http.allHeaderFields {
-      guard let name = name as? String, let value = value as? String else { continue }
-      headers[name.lowercased()] = value
-    }
+    let response = try await self.client.send(
+      method: request.method, url: request.url, headers: headers, body: request.body, sink: sink)
     return HTTPResponse(
-      status: http.statusCode, headers: headers, body: outcome.body, url: request.url)
-  }
-
-  /// The error without the failing URL, whose query may carry an account name.
-  private static func withoutURL(_ error: URLError) -> URLError {
-    var info: [String: Any] = [:]
-    if let text = error.userInfo[NSLocalizedDescriptionKey] {
-      info[NSLocalizedDescriptionKey] = text
-    }
-    return URLError(error.code, userInfo: info)
+      status: response.status, headers: response.headers, body: response.body, url: request.url)
   }
 
   static func isRetryable(status: Int) -> Bool {
     status == 429 || status == 500 || status == 502 || status == 503 || status == 504
-  }
-
-  static func isRetryable(_ error: URLError) -> Bool {
-    switch error.code {
-    case .networkConnectionLost, .timedOut, .cannotConnectToHost, .badServerResponse,
-      .zeroByteResource, .cannotParseResponse:
-      return true
-    default:
-      return false
-    }
-  }
-}
-
-/// What one URLSession task produced.
-private struct TaskOutcome: Sendable {
-  var response: HTTPURLResponse?
-  var body: Data
-  var sinkError: (any Error)?
-}
-
-/// The session delegate: collects each task's response and body and resumes its waiter.
-///
-/// Two behaviours of Foundation's URLSession on Linux are worked around here. It answers a 401
-/// response that carries `WWW-Authenticate` with its own authentication machinery, which never
-/// completes the task unless the delegate decides; the delegate therefore cancels that challenge
-/// and hands the 401 response (without its body) to the registry client, which does its own
-/// authentication (that machinery also parses the header's `realm` itself and expects one). And
-/// redirects are refused so that ``HTTPTransport`` follows them itself. Server-trust challenges,
-/// which only Apple's Foundation sends, get the system's normal verification except for insecure
-/// hosts; Foundation on Linux verifies certificates against the system store and offers no hook.
-private final class SessionEvents: NSObject, URLSessionDataDelegate, Sendable {
-  private struct Pending {
-    var continuation: CheckedContinuation<TaskOutcome, any Error>
-    var body = Data()
-    var sink: FileHandle?
-    var sinkError: (any Error)?
-    var challenged: HTTPURLResponse?
-  }
-
-  private let pending = Mutex<[Int: Pending]>([:])
-  private let insecureHosts: Set<String>
-
-  init(insecureHosts: Set<String>) {
-    self.insecureHosts = insecureHosts
-  }
-
-  private static func host(of space: URLProtectionSpace) -> String {
-    var host = space.host
-    if host.contains(":"), !host.hasPrefix("[") {
-      host = "[\(host)]"
-    }
-    return space.port == 443 ? host : "\(host):\(space.port)"
-  }
-
-  func register(
-    _ task: URLSessionTask, continuation: CheckedContinuation<TaskOutcome, any Error>,
-    sink: FileHandle?
-  ) {
-    self.pending.withLock {
-      $0[task.taskIdentifier] = Pending(continuation: continuation, sink: sink)
-    }
-  }
-
-  func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-    let status = (dataTask.response as? HTTPURLResponse)?.statusCode ?? 0
-    self.pending.withLock { pending in
-      guard var entry = pending[dataTask.taskIdentifier] else { return }
-      if let sink = entry.sink, (200..<300).contains(status) {
-        if entry.sinkError == nil {
-          do {
-            try sink.write(contentsOf: data)
-          } catch {
-            entry.sinkError = error
-          }
-        }
-      } else {
-        entry.body.append(data)
-      }
-      pending[dataTask.taskIdentifier] = entry
-    }
-  }
-
-  func urlSession(
-    _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-    completionHandler:
-      @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) ->
-      Void
-  ) {
-    #if canImport(Darwin)
-      // Only Apple's Foundation sends server-trust challenges (on Linux the symbol is not even
-      // available): an insecure host's certificate is accepted without verification there, as
-      // Docker does, and every other host gets the system's normal verification.
-      if challenge.protectionSpace.authenticationMethod == NSURLAuthenticationMethodServerTrust {
-        if self.insecureHosts.contains(SessionEvents.host(of: challenge.protectionSpace)),
-          let trust = challenge.protectionSpace.serverTrust
-        {
-          completionHandler(.useCredential, URLCredential(trust: trust))
-        } else {
-          completionHandler(.performDefaultHandling, nil)
-        }
-        return
-      }
-    #endif
-    let response = challenge.failureResponse as? HTTPURLResponse
-    self.pending.withLock { $0[task.taskIdentifier]?.challenged = response }
-    completionHandler(.cancelAuthenticationChallenge, nil)
-  }
-
-  func urlSession(
-    _ session: URLSession, task: URLSessionTask,
-    willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
-    completionHandler: @escaping @Sendable (URLRequest?) -> Void
-  ) {
-    completionHandler(nil)
-  }
-
-  func urlSession(
-    _ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?
-  ) {
-    guard let entry = self.pending.withLock({ $0.removeValue(forKey: task.taskIdentifier) }) else {
-      return
-    }
-    if let challenged = entry.challenged {
-      entry.continuation.resume(
-        returning: TaskOutcome(response: challenged, body: Data(), sinkError: nil))
-      return
-    }
-    if let error {
-      let nsError = error as NSError
-      if nsError.domain == NSURLErrorDomain {
-        entry.continuation.resume(
-          throwing: URLError(
-            URLError.Code(rawValue: nsError.code) ?? .unknown, userInfo: nsError.userInfo))
-      } else {
-        entry.continuation.resume(throwing: error)
-      }
-      return
-    }
-    entry.continuation.resume(
-      returning: TaskOutcome(
-        response: task.response as? HTTPURLResponse, body: entry.body,
-        sinkError: entry.sinkError))
   }
 }

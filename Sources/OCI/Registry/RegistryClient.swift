@@ -20,19 +20,13 @@
 // was asked for (or, for a tag, with `Docker-Content-Digest`). Errors carry the registry's
 // `{"errors": [{"code", "message"}]}` reply when there is one.
 //
-// Transport security: a registry is contacted over HTTPS with the system's certificate
-// verification. Only hosts listed in `insecureRegistries` may be contacted over plain HTTP: for
-// them HTTPS is tried first and plain HTTP is used if HTTPS cannot connect, as Docker does. On
-// Linux, Foundation's URLSession offers no way to trust a custom CA file or to skip certificate
-// verification (it has no server-trust challenge and no TLS settings), so an insecure registry
-// with a self-signed certificate is reachable there only if its CA is in the system trust store.
+// Transport security: a registry is contacted over HTTPS, its certificate verified against the
+// system's trusted CAs plus those of `certificateAuthorityFile` if one is configured. Hosts
+// listed in `insecureRegistries` are treated as Docker treats them: HTTPS is tried first without
+// any certificate verification, and plain HTTP is used if HTTPS cannot connect.
 
 public import Foundation
 import Synchronization
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
 
 /// A manifest or index read from a registry, with its verified digest.
 public struct FetchedManifest: Sendable {
@@ -67,8 +61,12 @@ public final class RegistryClient: Sendable {
   public struct Configuration: Sendable {
     /// Where credentials come from; by default the Docker client configuration.
     public var credentials: any CredentialProviding
-    /// Hosts (with port, as in image references) that may be contacted over plain HTTP.
+    /// Hosts (with port, as in image references) whose TLS certificates are not verified and
+    /// that may be contacted over plain HTTP when HTTPS cannot connect.
     public var insecureRegistries: Set<String>
+    /// A PEM file of CA certificates to trust besides the system's, for registries whose
+    /// certificates come from a private CA; `nil` trusts only the system's CAs.
+    public var certificateAuthorityFile: String?
     /// When and how to retry.
     public var retry: RetryPolicy
     /// How long a request may wait for data before it fails.
@@ -81,7 +79,9 @@ public final class RegistryClient: Sendable {
     /// Creates settings.
     /// - Parameters:
     ///   - credentials: Where credentials come from.
-    ///   - insecureRegistries: Hosts that may be contacted over plain HTTP.
+    ///   - insecureRegistries: Hosts whose certificates are not verified and that may be
+    ///     contacted over plain HTTP.
+    ///   - certificateAuthorityFile: A PEM file of extra CA certificates to trust.
     ///   - retry: When and how to retry.
     ///   - requestTimeout: How long a request may wait for data.
     ///   - userAgent: The `User-Agent` header and OAuth2 client ID.
@@ -89,6 +89,7 @@ public final class RegistryClient: Sendable {
     public init(
       credentials: any CredentialProviding = CredentialStore(),
       insecureRegistries: Set<String> = [],
+      certificateAuthorityFile: String? = nil,
       retry: RetryPolicy = RetryPolicy(),
       requestTimeout: Duration = .seconds(60),
       userAgent: String = "swift-buildkit",
@@ -96,6 +97,7 @@ public final class RegistryClient: Sendable {
     ) {
       self.credentials = credentials
       self.insecureRegistries = insecureRegistries
+      self.certificateAuthorityFile = certificateAuthorityFile
       self.retry = retry
       self.requestTimeout = requestTimeout
       self.userAgent = userAgent
@@ -115,7 +117,8 @@ public final class RegistryClient: Sendable {
     self.configuration = configuration
     self.transport = HTTPTransport(
       retry: configuration.retry, timeout: configuration.requestTimeout,
-      userAgent: configuration.userAgent, insecureHosts: configuration.insecureRegistries)
+      userAgent: configuration.userAgent, insecureHosts: configuration.insecureRegistries,
+      certificateAuthorityFile: configuration.certificateAuthorityFile)
     self.authenticator = RegistryAuthenticator(
       credentials: configuration.credentials, clientID: configuration.userAgent)
   }

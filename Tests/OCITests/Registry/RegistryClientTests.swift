@@ -219,7 +219,7 @@ struct RegistryClientTests {
     }
   }
 
-  @Test("a TLS registry whose CA the system does not trust is refused unless it is insecure")
+  @Test("a TLS registry whose CA the system does not trust is refused, naming the host and why")
   func untrustedTLS() async throws {
     try await TemporaryDirectory.with { (directory) async throws in
       let certificates = try TestCertificates.make(in: directory)
@@ -231,6 +231,8 @@ struct RegistryClientTests {
         let error = await #expect(throws: OCIError.self) { try await strict.ping(registry.host) }
         #expect(error?.code == .connectionFailed)
         #expect(error?.message.contains(registry.host) == true)
+        #expect(error?.message.contains("certificate") == true)
+        #expect(error?.message.contains("local issuer") == true, "\(error?.message ?? "")")
         // The registry itself is fine: skopeo reaches it when given the test CA.
         let certDirectory = directory.file("certs")
         try FileManager.default.createDirectory(
@@ -244,6 +246,48 @@ struct RegistryClientTests {
             "docker://\(registry.host)/none:x",
           ])
         #expect(skopeo.errorText.contains("manifest unknown"), "\(skopeo.errorText)")
+      }
+    }
+  }
+
+  @Test("a TLS registry signed by a configured CA file is trusted for pushes and pulls")
+  func trustedByCAFile() async throws {
+    try await TemporaryDirectory.with { (directory) async throws in
+      let certificates = try TestCertificates.make(in: directory)
+      try await RegistryServer.with(
+        .init(tls: (certificates.serverCertificate, certificates.serverKey))
+      ) { registry in
+        let client = RegistryClient(
+          configuration: .init(
+            credentials: StaticCredentials([:]),
+            certificateAuthorityFile: certificates.caCertificate.path, retry: .none))
+        try await client.ping(registry.host)
+        let repository = try ImageReference(parsing: "\(registry.host)/tls/blob")
+        let blob = Data("over TLS with a private CA".utf8)
+        let descriptor = try await client.pushBlob(blob, to: repository)
+        let file = directory.file("pulled")
+        _ = try await client.downloadBlob(descriptor.digest, from: repository, to: file)
+        #expect(try Data(contentsOf: file) == blob)
+      }
+    }
+  }
+
+  @Test("an insecure TLS registry is used over HTTPS without verifying its certificate")
+  func insecureTLS() async throws {
+    try await TemporaryDirectory.with { (directory) async throws in
+      let certificates = try TestCertificates.make(in: directory)
+      try await RegistryServer.with(
+        .init(tls: (certificates.serverCertificate, certificates.serverKey))
+      ) { registry in
+        let client = RegistryClient(
+          configuration: .init(
+            credentials: StaticCredentials([:]), insecureRegistries: [registry.host],
+            retry: .none))
+        // The registry speaks only TLS, so a plain HTTP fallback could not succeed here.
+        try await client.ping(registry.host)
+        let repository = try ImageReference(parsing: "\(registry.host)/insecure/blob")
+        let descriptor = try await client.pushBlob(Data("unverified".utf8), to: repository)
+        #expect(try await client.blobSize(descriptor.digest, in: repository) == 10)
       }
     }
   }
