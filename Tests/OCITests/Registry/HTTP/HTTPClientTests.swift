@@ -83,7 +83,7 @@ final class ScriptedServer: Sendable {
       let connection = accept(self.listener, nil, nil)
       guard connection >= 0 else { continue }
       self.connectionCount.add(1, ordering: .releasing)
-      var timeout = timeval(tv_sec: 5, tv_usec: 0)
+      var timeout = timeval(tv_sec: 60, tv_usec: 0)
       setsockopt(
         connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
       self.handle(connection)
