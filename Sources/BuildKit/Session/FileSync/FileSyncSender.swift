@@ -133,18 +133,25 @@ struct FileSyncSender {
     }
     defer { close(descriptor) }
 
-    var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
     while true {
-      let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, Self.chunkSize) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        let message = "cannot read \(path) in \(root): \(String(cString: strerror(errno)))"
+      // Read straight into the packet's bytes: no zero-filled buffer, no second copy, and a
+      // small file touches only the pages it fills.
+      var failure: Int32 = 0
+      let data = [UInt8](unsafeUninitializedCapacity: Self.chunkSize) { buffer, count in
+        var read = -1
+        repeat {
+          read = Foundation.read(descriptor, buffer.baseAddress, Self.chunkSize)
+        } while read < 0 && errno == EINTR
+        failure = read < 0 ? errno : 0
+        count = max(read, 0)
+      }
+      if failure != 0 {
+        let message = "cannot read \(path) in \(root): \(String(cString: strerror(failure)))"
         try? await call.send(FSUtil.Packet(type: .err, data: Array(message.utf8)).encoded())
         throw GRPCError.status(.unknown, message)
       }
-      if count == 0 { break }
-      let packet = FSUtil.Packet(type: .data, id: id, data: Array(buffer[0..<count]))
-      try await call.send(packet.encoded())
+      if data.isEmpty { break }
+      try await call.send(FSUtil.Packet(type: .data, id: id, data: data).encoded())
     }
     try await call.send(FSUtil.Packet(type: .data, id: id).encoded())
   }
