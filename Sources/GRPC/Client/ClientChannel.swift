@@ -13,7 +13,7 @@ public final class ClientChannel: Sendable {
   /// The server address this channel connects to.
   public let address: Address
   /// Whether the channel uses TLS.
-  public let usesTLS: Bool
+  public var usesTLS: Bool { self.tunnel.withLock { $0 != nil } }
 
   private let state: Mutex<CoreHandle?>
   private let tunnel = Mutex<TLSTunnel?>(nil)
@@ -56,7 +56,7 @@ public final class ClientChannel: Sendable {
       .withCoreArguments { args in
         grpc_channel_create(address.coreTarget, credentials, args)
       }
-    try self.init(channel: channel, address: address, usesTLS: false)
+    try self.init(channel: channel, address: address)
   }
 
   /// Creates a plaintext channel over a socket that is already connected to the server, such
@@ -81,13 +81,12 @@ public final class ClientChannel: Sendable {
     let channel = arguments.withCoreArguments { args in
       grpc_channel_create_from_fd(address.coreTarget, fileDescriptor, credentials, args)
     }
-    try self.init(channel: channel, address: address, usesTLS: authority != nil, preconnected: true)
+    try self.init(channel: channel, address: address, preconnected: true)
   }
 
   private init(
     channel: OpaquePointer?,
     address: Address,
-    usesTLS: Bool,
     preconnected: Bool = false
   ) throws(GRPCError) {
     guard let channel else {
@@ -95,7 +94,6 @@ public final class ClientChannel: Sendable {
       throw GRPCError(code: .invalidAddress, message: "C-core cannot create a channel to \(address)")
     }
     self.address = address
-    self.usesTLS = usesTLS
     self.preconnected = preconnected
     self.state = Mutex(CoreHandle(pointer: channel))
     self.queue = CompletionQueue(name: "grpc-client")
