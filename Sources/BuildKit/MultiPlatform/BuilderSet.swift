@@ -18,24 +18,45 @@ public final class BuilderSet: Sendable {
   ///     `unix://PATH` or `tcp://HOST:PORT`.
   ///   - platformAddresses: Daemons for particular platforms; keys are compared normalised,
   ///     so `linux/arm64/v8` and `linux/arm64` are the same platform.
-  ///   - tls: TLS settings used for every daemon, or nil for plaintext.
+  ///   - tls: TLS settings for the daemons that have none in `platformTLS`, or nil for
+  ///     plaintext.
+  ///   - platformTLS: TLS settings for particular platforms' daemons, which then use these
+  ///     instead of `tls`.
   ///   - logger: Where the clients log; nil keeps them silent.
   /// - Throws: ``BuildKitError`` with code ``BuildKitError/Code/invalidArgument`` naming an
-  ///   address that does not parse.
+  ///   address that does not parse, or one address given two different TLS settings.
   public init(
     defaultAddress: String,
     platformAddresses: [Platform: String] = [:],
     tls: TLSConfiguration? = nil,
+    platformTLS: [Platform: TLSConfiguration] = [:],
     logger: Logger? = nil
   ) throws(BuildKitError) {
     var addresses: [Platform: String] = [:]
     for (platform, address) in platformAddresses {
       addresses[platform.normalized()] = address
     }
+    // Which TLS settings each address uses, and the platform that chose them.
+    var settings: [String: (tls: TLSConfiguration?, chosenBy: Platform?)] = [:]
+    for address in Set(addresses.values).union([defaultAddress]) {
+      settings[address] = (tls, nil)
+    }
+    for (platform, own) in platformTLS.sorted(by: { $0.key.description < $1.key.description }) {
+      let platform = platform.normalized()
+      let address = addresses[platform] ?? defaultAddress
+      if let previous = settings[address]?.chosenBy, settings[address]?.tls != own {
+        throw BuildKitError(
+          code: .invalidArgument,
+          message: "builder \(address) is given different TLS settings for \(previous) and "
+            + "\(platform); give one address one set of TLS settings")
+      }
+      settings[address] = (own, platform)
+    }
     var clients: [String: BuildKitClient] = [:]
     do {
-      for address in Set(addresses.values).union([defaultAddress]).sorted() {
-        clients[address] = try BuildKitClient(address: address, tls: tls, logger: logger)
+      for address in settings.keys.sorted() {
+        clients[address] = try BuildKitClient(
+          address: address, tls: settings[address]?.tls, logger: logger)
       }
     } catch {
       for client in clients.values { client.close() }

@@ -45,7 +45,8 @@ struct GlobalOptions {
     self.address = arguments.value("addr") ?? environment["BUILDKIT_HOST"] ?? Self.defaultAddress
     if let text = arguments.value("timeout") {
       guard let seconds = Double(text), seconds > 0 else {
-        throw UsageError("--timeout takes a positive number of seconds, not \"\(text)\"", command: command)
+        throw UsageError(
+          "--timeout takes a positive number of seconds, not \"\(text)\"", command: command)
       }
       self.timeout = .milliseconds(Int64(seconds * 1000))
     } else {
@@ -54,13 +55,33 @@ struct GlobalOptions {
     self.wait = arguments.flag("wait")
     self.debug = arguments.flag("debug")
 
-    var ca = arguments.value("tlscacert")
-    var cert = arguments.value("tlscert")
-    var key = arguments.value("tlskey")
-    if let directory = arguments.value("tlsdir") {
+    self.tls = try Self.tls(
+      caFile: arguments.value("tlscacert"), certificateFile: arguments.value("tlscert"),
+      keyFile: arguments.value("tlskey"), serverName: arguments.value("tlsservername"),
+      directory: arguments.value("tlsdir"), option: "--tlsdir", command: command)
+  }
+
+  /// TLS settings from buildctl's TLS options, or nil when none is given.
+  ///
+  /// Files named on their own win over those a TLS directory holds (`ca.pem`, `cert.pem`,
+  /// `key.pem`).
+  /// - Parameters:
+  ///   - option: How the directory was given, for the error that it is not one.
+  /// - Throws: ``UsageError`` when `directory` is not a directory, ``BuildKitError`` for
+  ///   unreadable TLS files.
+  static func tls(
+    caFile: String?, certificateFile: String?, keyFile: String?, serverName: String?,
+    directory: String?, option: String, command: String
+  ) throws -> TLSConfiguration? {
+    var ca = caFile
+    var cert = certificateFile
+    var key = keyFile
+    if let directory {
       var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw UsageError("--tlsdir \(directory) is not a directory", command: command)
+      guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      else {
+        throw UsageError("\(option) \(directory) is not a directory", command: command)
       }
       func file(_ name: String) -> String? {
         let path = (directory as NSString).appendingPathComponent(name)
@@ -70,13 +91,12 @@ struct GlobalOptions {
       cert = cert ?? file("cert.pem")
       key = key ?? file("key.pem")
     }
-    let serverName = arguments.value("tlsservername")
-    if ca != nil || cert != nil || key != nil || serverName != nil {
-      do {
-        self.tls = try TLSConfiguration(caFile: ca, certificateFile: cert, keyFile: key, serverName: serverName)
-      } catch {
-        throw BuildKitError(code: .invalidArgument, message: error.message, cause: error)
-      }
+    guard ca != nil || cert != nil || key != nil || serverName != nil else { return nil }
+    do {
+      return try TLSConfiguration(
+        caFile: ca, certificateFile: cert, keyFile: key, serverName: serverName)
+    } catch {
+      throw BuildKitError(code: .invalidArgument, message: error.message, cause: error)
     }
   }
 

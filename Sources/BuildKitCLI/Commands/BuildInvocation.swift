@@ -1,5 +1,6 @@
 import BuildKit
 import Foundation
+import GRPC
 
 /// The meaning of `buildkit build`'s flags: buildctl's own (`--frontend`, `--opt`, `--local`,
 /// `--output`, ...) and the short form of a platform team's wrapper (`--context`, `--file`,
@@ -10,8 +11,10 @@ import Foundation
 struct BuildInvocation {
   static let options: [OptionSpec] = [
     OptionSpec(["--frontend"], .value, valueName: "NAME", help: "frontend (default dockerfile.v0)"),
-    OptionSpec(["--opt"], .values, valueName: "KEY=VALUE", help: "frontend option, e.g. target=prod"),
-    OptionSpec(["--local"], .values, valueName: "NAME=DIR", help: "local directory, e.g. context=."),
+    OptionSpec(
+      ["--opt"], .values, valueName: "KEY=VALUE", help: "frontend option, e.g. target=prod"),
+    OptionSpec(
+      ["--local"], .values, valueName: "NAME=DIR", help: "local directory, e.g. context=."),
     OptionSpec(
       ["--output", "-o"],
       .values,
@@ -25,38 +28,62 @@ struct BuildInvocation {
       valueName: "MODE",
       help: "auto, tty, plain, rawjson or quiet (default $BUILDKIT_PROGRESS, then auto)"
     ),
-    OptionSpec(["--metadata-file"], .value, valueName: "FILE", help: "write the build result as JSON"),
-    OptionSpec(["--export-cache"], .values, valueName: "SPEC", help: "cache export, e.g. type=registry,ref=REF"),
-    OptionSpec(["--import-cache"], .values, valueName: "SPEC", help: "cache import, e.g. type=registry,ref=REF"),
-    OptionSpec(["--secret"], .values, valueName: "SPEC", help: "secret: id=ID,src=PATH or id=ID,env=VAR"),
-    OptionSpec(["--allow"], .values, valueName: "ENTITLEMENT", help: "allow network.host or security.insecure"),
-    OptionSpec(["--context"], .value, valueName: "DIR", help: "build context directory (short form)"),
-    OptionSpec(["--file", "-f"], .value, valueName: "PATH", help: "Dockerfile (default CONTEXT/Dockerfile)"),
-    OptionSpec(["--tag", "-t"], .values, valueName: "REF", help: "image name to export (short form)"),
+    OptionSpec(
+      ["--metadata-file"], .value, valueName: "FILE", help: "write the build result as JSON"),
+    OptionSpec(
+      ["--export-cache"], .values, valueName: "SPEC",
+      help: "cache export, e.g. type=registry,ref=REF"),
+    OptionSpec(
+      ["--import-cache"], .values, valueName: "SPEC",
+      help: "cache import, e.g. type=registry,ref=REF"),
+    OptionSpec(
+      ["--secret"], .values, valueName: "SPEC", help: "secret: id=ID,src=PATH or id=ID,env=VAR"),
+    OptionSpec(
+      ["--allow"], .values, valueName: "ENTITLEMENT",
+      help: "allow network.host or security.insecure"),
+    OptionSpec(
+      ["--context"], .value, valueName: "DIR", help: "build context directory (short form)"),
+    OptionSpec(
+      ["--file", "-f"], .value, valueName: "PATH", help: "Dockerfile (default CONTEXT/Dockerfile)"),
+    OptionSpec(
+      ["--tag", "-t"], .values, valueName: "REF", help: "image name to export (short form)"),
     OptionSpec(["--push"], .flag, help: "push the --tag images (short form)"),
     OptionSpec(["--target"], .value, valueName: "STAGE", help: "stage to build (short form)"),
-    OptionSpec(["--build-arg"], .values, valueName: "KEY=VALUE", help: "build argument (short form)"),
-    OptionSpec(["--platform"], .value, valueName: "LIST", help: "target platforms, e.g. linux/amd64,linux/arm64"),
+    OptionSpec(
+      ["--build-arg"], .values, valueName: "KEY=VALUE", help: "build argument (short form)"),
+    OptionSpec(
+      ["--platform"], .value, valueName: "LIST",
+      help: "target platforms, e.g. linux/amd64,linux/arm64"),
     OptionSpec(
       ["--builder"],
       .values,
-      valueName: "PLATFORM=ADDR",
-      help: "daemon that builds one platform (default: --addr for all)"
+      valueName: "PLATFORM=ADDR[,tlsdir=DIR,...]",
+      help: "daemon that builds one platform (default: --addr for all); tlscacert, tlscert, "
+        + "tlskey, tlsservername and tlsdir fields give it TLS settings of its own"
     ),
     OptionSpec(["--arch-tags"], .flag, help: "also push per-platform tags TAG-ARCH"),
-    OptionSpec(["--repo"], .value, valueName: "NAME", help: "repository; --tag values are then tags (short form)"),
+    OptionSpec(
+      ["--repo"], .value, valueName: "NAME",
+      help: "repository; --tag values are then tags (short form)"),
     OptionSpec(
       ["--registry"],
       .value,
       valueName: "HOST",
       help: "registry for --repo (default $BUILDKIT_REGISTRY)"
     ),
-    OptionSpec(["--index-type"], .value, valueName: "TYPE", help: "oci (default) or docker manifest list"),
+    OptionSpec(
+      ["--index-type"], .value, valueName: "TYPE", help: "oci (default) or docker manifest list"),
     OptionSpec(
       ["--insecure-registry"],
       .values,
       valueName: "HOST[:PORT]",
       help: "registry reached over plain HTTP or unverified TLS"
+    ),
+    OptionSpec(
+      ["--registry-cacert"],
+      .value,
+      valueName: "FILE",
+      help: "PEM file of CA certificates this client trusts for registries, besides the system's"
     ),
     OptionSpec(["--push-from-client"], .flag, help: "push through this client, not the daemon"),
   ]
@@ -68,6 +95,10 @@ struct BuildInvocation {
   var platforms: [String] = []
   /// Daemon addresses by platform (`--builder linux/arm64=tcp://...`).
   var builders: [String: String] = [:]
+  /// TLS settings of the builders that give their own (`--builder P=ADDR,tlsdir=DIR`).
+  var builderTLS: [String: TLSConfiguration] = [:]
+  /// Extra CA certificates for this client's registry connections (`--registry-cacert`).
+  var registryCAFile: String?
   /// Image references to push (`--tag`, or `--registry/--repo:--tag`).
   var tags: [String] = []
   var push = false
@@ -85,7 +116,9 @@ struct BuildInvocation {
     self.environment = environment
     func usage(_ message: String) -> UsageError { UsageError(message, command: command) }
     guard arguments.positionals.isEmpty else {
-      throw usage("unexpected argument \"\(arguments.positionals[0])\"; give directories with --local or --context")
+      throw usage(
+        "unexpected argument \"\(arguments.positionals[0])\"; give directories with --local or --context"
+      )
     }
     self.request.frontend = arguments.value("frontend") ?? "dockerfile.v0"
     self.progress = arguments.value("progress") ?? environment["BUILDKIT_PROGRESS"] ?? "auto"
@@ -110,10 +143,12 @@ struct BuildInvocation {
       self.request.exports.append(try Self.export(spec, command: command))
     }
     for spec in arguments.all("export-cache") {
-      self.request.cacheExports.append(try Self.cache(spec, option: "--export-cache", command: command))
+      self.request.cacheExports.append(
+        try Self.cache(spec, option: "--export-cache", command: command))
     }
     for spec in arguments.all("import-cache") {
-      self.request.cacheImports.append(try Self.cache(spec, option: "--import-cache", command: command))
+      self.request.cacheImports.append(
+        try Self.cache(spec, option: "--import-cache", command: command))
     }
     for spec in arguments.all("secret") {
       let (id, source) = try Self.secret(spec, environment: environment, command: command)
@@ -130,18 +165,27 @@ struct BuildInvocation {
     }
     if let platform = arguments.value("platform") {
       self.request.frontendAttributes["platform"] = platform
-      self.platforms = platform.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+      self.platforms = platform.split(separator: ",").map {
+        String($0).trimmingCharacters(in: .whitespaces)
+      }
     }
     for builder in arguments.all("builder") {
-      let (platform, address) = try Self.keyValue(builder, option: "--builder", command: command)
+      let (platform, spec) = try Self.keyValue(builder, option: "--builder", command: command)
+      let (address, tls) = try Self.builder(spec, command: command)
       self.builders[platform] = address
+      self.builderTLS[platform] = tls
+    }
+    self.registryCAFile = arguments.value("registry-cacert")
+    if let file = self.registryCAFile, !FileManager.default.isReadableFile(atPath: file) {
+      throw UsageError("--registry-cacert \(file) is not a readable file", command: command)
     }
     self.archTags = arguments.flag("arch-tags")
     self.pushFromClient = arguments.flag("push-from-client")
     self.insecureRegistries = Set(arguments.all("insecure-registry"))
     self.indexType = arguments.value("index-type") ?? "oci"
     guard ["oci", "docker"].contains(self.indexType) else {
-      throw UsageError("--index-type takes oci or docker, not \"\(self.indexType)\"", command: command)
+      throw UsageError(
+        "--index-type takes oci or docker, not \"\(self.indexType)\"", command: command)
     }
     for argument in arguments.all("build-arg") {
       let (key, value) = try Self.keyValue(argument, option: "--build-arg", command: command)
@@ -160,7 +204,8 @@ struct BuildInvocation {
     }
     var tags = arguments.all("tag")
     if let repository = arguments.value("repo") {
-      guard let registry = arguments.value("registry") ?? self.environment["BUILDKIT_REGISTRY"] else {
+      guard let registry = arguments.value("registry") ?? self.environment["BUILDKIT_REGISTRY"]
+      else {
         throw UsageError("--repo needs --registry HOST or BUILDKIT_REGISTRY", command: command)
       }
       guard !tags.isEmpty else {
@@ -185,7 +230,8 @@ struct BuildInvocation {
     let manager = FileManager.default
     for (name, path) in self.request.localDirectories.sorted(by: { $0.key < $1.key }) {
       var isDirectory: ObjCBool = false
-      guard manager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      guard manager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue
+      else {
         throw BuildKitError(
           code: .notFound,
           message: "local directory \(name)=\(path) does not exist or is not a directory"
@@ -194,7 +240,8 @@ struct BuildInvocation {
     }
     guard self.request.frontend == "dockerfile.v0" else { return }
     guard let context = self.request.localDirectories["context"] else {
-      throw UsageError("no build context: pass --context DIR or --local context=DIR", command: command)
+      throw UsageError(
+        "no build context: pass --context DIR or --local context=DIR", command: command)
     }
     let directory = self.request.localDirectories["dockerfile"] ?? context
     let filename = self.request.frontendAttributes["filename"] ?? "Dockerfile"
@@ -207,11 +254,37 @@ struct BuildInvocation {
     }
   }
 
-  static func keyValue(_ text: String, option: String, command: String) throws(UsageError) -> (String, String) {
+  static func keyValue(_ text: String, option: String, command: String) throws(UsageError) -> (
+    String, String
+  ) {
     guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
       throw UsageError("\(option) takes KEY=VALUE, not \"\(text)\"", command: command)
     }
     return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+  }
+
+  /// Reads the part of `--builder` after `PLATFORM=`: an address, then optional TLS fields.
+  /// - Returns: The address, and the builder's own TLS settings if it gives any.
+  static func builder(_ spec: String, command: String) throws -> (String, TLSConfiguration?) {
+    guard let comma = spec.firstIndex(of: ",") else { return (spec, nil) }
+    let address = String(spec[..<comma])
+    var fields: [String: String] = [:]
+    let known = ["tlscacert", "tlscert", "tlskey", "tlsservername", "tlsdir"]
+    for (key, value) in try CSVFields.pairs(
+      String(spec[spec.index(after: comma)...]), option: "--builder", command: command)
+    {
+      guard known.contains(key) else {
+        throw UsageError(
+          "--builder field \"\(key)\" is unknown; it takes \(known.joined(separator: ", "))",
+          command: command)
+      }
+      fields[key] = value
+    }
+    let tls = try GlobalOptions.tls(
+      caFile: fields["tlscacert"], certificateFile: fields["tlscert"], keyFile: fields["tlskey"],
+      serverName: fields["tlsservername"], directory: fields["tlsdir"],
+      option: "--builder tlsdir", command: command)
+    return (address, tls)
   }
 
   static func export(_ spec: String, command: String) throws(UsageError) -> BuildRequest.Export {
@@ -220,7 +293,9 @@ struct BuildInvocation {
       attributes[key] = value
     }
     guard var type = attributes.removeValue(forKey: "type") else {
-      throw UsageError("--output \"\(spec)\" has no type=; use type=image, local, tar, oci or docker", command: command)
+      throw UsageError(
+        "--output \"\(spec)\" has no type=; use type=image, local, tar, oci or docker",
+        command: command)
     }
     if type == "registry" {
       // The daemon has no registry exporter; buildctl and buildx send an image export that pushes.
@@ -228,7 +303,9 @@ struct BuildInvocation {
       attributes["push"] = "true"
     }
     guard ["image", "local", "tar", "oci", "docker", "moby"].contains(type) else {
-      throw UsageError("--output type \"\(type)\" is unknown; use image, registry, local, tar, oci or docker", command: command)
+      throw UsageError(
+        "--output type \"\(type)\" is unknown; use image, registry, local, tar, oci or docker",
+        command: command)
     }
     let destination = attributes.removeValue(forKey: "dest")
     var export = BuildRequest.Export(type: type, attributes: attributes)
@@ -243,7 +320,8 @@ struct BuildInvocation {
       export.destination = .file(path)
     case ("tar", nil), ("oci", nil), ("docker", nil):
       if attributes["tar"] != "false" {
-        throw UsageError("--output type=\(type) needs dest=FILE (or dest=- for stdout)", command: command)
+        throw UsageError(
+          "--output type=\(type) needs dest=FILE (or dest=- for stdout)", command: command)
       }
     default:
       break
@@ -251,13 +329,16 @@ struct BuildInvocation {
     return export
   }
 
-  static func cache(_ spec: String, option: String, command: String) throws(UsageError) -> BuildRequest.CacheEntry {
+  static func cache(_ spec: String, option: String, command: String) throws(UsageError)
+    -> BuildRequest.CacheEntry
+  {
     var attributes: [String: String] = [:]
     for (key, value) in try CSVFields.pairs(spec, option: option, command: command) {
       attributes[key] = value
     }
     guard let type = attributes.removeValue(forKey: "type") else {
-      throw UsageError("\(option) \"\(spec)\" has no type=, e.g. type=registry,ref=REF", command: command)
+      throw UsageError(
+        "\(option) \"\(spec)\" has no type=, e.g. type=registry,ref=REF", command: command)
     }
     return BuildRequest.CacheEntry(type: type, attributes: attributes)
   }
@@ -282,7 +363,8 @@ struct BuildInvocation {
     }
     let variable = fields["env"] ?? id
     guard environment[variable] != nil else {
-      throw BuildKitError(code: .notFound, message: "secret \(id): environment variable \(variable) is not set")
+      throw BuildKitError(
+        code: .notFound, message: "secret \(id): environment variable \(variable) is not set")
     }
     return (id, .environment(variable))
   }
@@ -292,7 +374,8 @@ struct BuildInvocation {
   static func sharedKey(for context: String?) -> String {
     guard let context else { return "" }
     let absolute = URL(fileURLWithPath: context).standardizedFileURL.path
-    let machine = (try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8))?
+    let machine =
+      (try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8))?
       .trimmingCharacters(in: .whitespacesAndNewlines) ?? ProcessInfo.processInfo.hostName
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in (machine + "\u{0}" + absolute).utf8 {

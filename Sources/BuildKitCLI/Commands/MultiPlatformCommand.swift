@@ -19,10 +19,11 @@ enum MultiPlatformCommand {
     let registry = RegistryClient(
       configuration: RegistryClient.Configuration(
         credentials: CredentialStore(environment: context.environment),
-        insecureRegistries: invocation.insecureRegistries))
+        insecureRegistries: invocation.insecureRegistries,
+        certificateAuthorityFile: invocation.registryCAFile))
     let builders = try BuilderSet(
       defaultAddress: global.address, platformAddresses: plan.addresses, tls: global.tls,
-      logger: Self.logger(debug: global.debug))
+      platformTLS: plan.tls, logger: Self.logger(debug: global.debug))
     defer { builders.close() }
     try await builders.connect(
       for: plan.build.platforms, timeout: global.timeout, wait: global.wait)
@@ -70,13 +71,18 @@ enum MultiPlatformCommand {
   struct Plan: Sendable {
     var build: MultiPlatformBuild
     var addresses: [Platform: String]
+    /// The builders' own TLS settings, for those that give them.
+    var tls: [Platform: TLSConfiguration]
 
     init(_ invocation: BuildInvocation, command: String) throws {
       func usage(_ message: String) -> UsageError { UsageError(message, command: command) }
 
       var addresses: [Platform: String] = [:]
+      var tls: [Platform: TLSConfiguration] = [:]
       for (text, address) in invocation.builders.sorted(by: { $0.key < $1.key }) {
-        addresses[try Self.platform(text, option: "--builder", command: command)] = address
+        let platform = try Self.platform(text, option: "--builder", command: command)
+        addresses[platform] = address
+        tls[platform] = invocation.builderTLS[text]
       }
       var platforms: [Platform] = []
       for text in invocation.platforms where !text.isEmpty {
@@ -135,6 +141,7 @@ enum MultiPlatformCommand {
         pushMode: invocation.pushFromClient ? .client : .daemon,
         exportAttributes: exportAttributes)
       self.addresses = addresses
+      self.tls = tls
     }
 
     static func platform(_ text: String, option: String, command: String) throws -> Platform {

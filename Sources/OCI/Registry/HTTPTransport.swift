@@ -195,8 +195,9 @@ final class HTTPTransport: Sendable {
         guard attempt < attempts, error.isTransient else {
           let hint =
             error.kind == .tls
-            ? "if the registry's certificate comes from a private CA, configure that CA's PEM "
-              + "file (certificateAuthorityFile), or list the host in insecureRegistries"
+            ? "if the registry's certificate comes from a private CA, trust that CA's PEM file "
+              + "(certificateAuthorityFile; the buildkit program's --registry-cacert), or list "
+              + "the host as insecure (insecureRegistries; --insecure-registry)"
             : "check that the registry is running and reachable, and whether it needs TLS or "
               + "plain HTTP"
           throw OCIError(

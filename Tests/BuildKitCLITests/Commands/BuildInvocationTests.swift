@@ -13,13 +13,16 @@ struct BuildInvocationTests {
     init(dockerfile: String = "Dockerfile") throws {
       self.path = NSTemporaryDirectory() + "invocation-\(UUID().uuidString)"
       try FileManager.default.createDirectory(atPath: self.path, withIntermediateDirectories: true)
-      try "FROM scratch\n".write(toFile: self.path + "/" + dockerfile, atomically: true, encoding: .utf8)
+      try "FROM scratch\n".write(
+        toFile: self.path + "/" + dockerfile, atomically: true, encoding: .utf8)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: self.path) }
   }
 
-  private func invocation(_ arguments: [String], environment: [String: String] = [:]) throws -> BuildInvocation {
+  private func invocation(_ arguments: [String], environment: [String: String] = [:]) throws
+    -> BuildInvocation
+  {
     let parsed = try ParsedArguments(arguments, specs: BuildCommand.allOptions, command: "build")
     return try BuildInvocation(parsed, environment: environment, command: "build")
   }
@@ -37,7 +40,10 @@ struct BuildInvocationTests {
     #expect(request.frontendAttributes["filename"] == "build.Dockerfile")
     #expect(request.frontendAttributes["target"] == "prod")
     #expect(request.frontendAttributes["build-arg:A"] == "b")
-    #expect(request.exports == [.init(type: "image", attributes: ["name": "127.0.0.1:5000/app:1", "push": "true"])])
+    #expect(
+      request.exports == [
+        .init(type: "image", attributes: ["name": "127.0.0.1:5000/app:1", "push": "true"])
+      ])
     #expect(!request.sharedKey.isEmpty)
   }
 
@@ -54,9 +60,17 @@ struct BuildInvocationTests {
     let request = invocation.request
     #expect(request.frontendAttributes["target"] == "prod")
     #expect(request.frontendAttributes["no-cache"] == "")
-    #expect(request.exports == [.init(type: "image", attributes: ["name": "127.0.0.1:5000/app:1", "push": "true"])])
-    #expect(request.cacheExports == [.init(type: "registry", attributes: ["ref": "127.0.0.1:5000/cache", "mode": "max"])])
-    #expect(request.cacheImports == [.init(type: "registry", attributes: ["ref": "127.0.0.1:5000/cache"])])
+    #expect(
+      request.exports == [
+        .init(type: "image", attributes: ["name": "127.0.0.1:5000/app:1", "push": "true"])
+      ])
+    #expect(
+      request.cacheExports == [
+        .init(type: "registry", attributes: ["ref": "127.0.0.1:5000/cache", "mode": "max"])
+      ])
+    #expect(
+      request.cacheImports == [.init(type: "registry", attributes: ["ref": "127.0.0.1:5000/cache"])]
+    )
   }
 
   @Test(
@@ -99,7 +113,9 @@ struct BuildInvocationTests {
     }
     let context = try Context()
     #expect {
-      try self.invocation(["--context", context.path, "--file", context.path + "/Missing.Dockerfile"])
+      try self.invocation([
+        "--context", context.path, "--file", context.path + "/Missing.Dockerfile",
+      ])
     } throws: { error in
       (error as? BuildKitError)?.message.contains("Missing.Dockerfile") == true
     }
@@ -109,7 +125,10 @@ struct BuildInvocationTests {
   func secrets() throws {
     let context = try Context()
     let invocation = try self.invocation(
-      ["--context", context.path, "--secret", "id=a,src=\(context.path)/Dockerfile", "--secret", "id=b,env=TOKEN"],
+      [
+        "--context", context.path, "--secret", "id=a,src=\(context.path)/Dockerfile", "--secret",
+        "id=b,env=TOKEN",
+      ],
       environment: ["TOKEN": "x"]
     )
     #expect(invocation.request.secrets["a"] == .file(context.path + "/Dockerfile"))
@@ -123,12 +142,64 @@ struct BuildInvocationTests {
   func repositoryShortForm() throws {
     let context = try Context()
     let invocation = try self.invocation(
-      ["--context", context.path, "--repo", "team/app", "--tag", "v1", "--tag", "latest", "--platform", "linux/amd64,linux/arm64"],
+      [
+        "--context", context.path, "--repo", "team/app", "--tag", "v1", "--tag", "latest",
+        "--platform", "linux/amd64,linux/arm64",
+      ],
       environment: ["BUILDKIT_REGISTRY": "127.0.0.1:5000"]
     )
     #expect(invocation.tags == ["127.0.0.1:5000/team/app:v1", "127.0.0.1:5000/team/app:latest"])
     #expect(invocation.platforms == ["linux/amd64", "linux/arm64"])
     #expect(invocation.isMultiPlatform)
+  }
+
+  @Test("a --builder may give TLS fields of its own, read from files or a folder")
+  func builderTLS() throws {
+    let context = try Context()
+    let pem = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"
+    for name in ["ca.pem", "cert.pem", "key.pem"] {
+      try pem.replacingOccurrences(of: "CERTIFICATE", with: name)
+        .write(toFile: context.path + "/" + name, atomically: true, encoding: .utf8)
+    }
+    let invocation = try self.invocation([
+      "--context", context.path, "--platform", "linux/amd64,linux/arm64",
+      "--builder", "linux/arm64=tcp://127.0.0.1:1234,tlsdir=\(context.path),tlsservername=b.test",
+      "--builder", "linux/amd64=unix:///run/a.sock",
+    ])
+    #expect(invocation.builders["linux/arm64"] == "tcp://127.0.0.1:1234")
+    #expect(invocation.builders["linux/amd64"] == "unix:///run/a.sock")
+    let tls = try #require(invocation.builderTLS["linux/arm64"])
+    #expect(tls.trustedCertificates?.contains("BEGIN ca.pem") == true)
+    #expect(tls.certificateChain?.contains("BEGIN cert.pem") == true)
+    #expect(tls.privateKey?.contains("BEGIN key.pem") == true)
+    #expect(tls.serverName == "b.test")
+    #expect(invocation.builderTLS["linux/amd64"] == nil)
+  }
+
+  @Test("a --builder field that is not a TLS setting is a usage error naming it")
+  func builderUnknownField() throws {
+    let context = try Context()
+    let error = #expect(throws: UsageError.self) {
+      try self.invocation([
+        "--context", context.path, "--builder", "linux/arm64=tcp://127.0.0.1:1,tls=true",
+      ])
+    }
+    #expect(error?.message.contains("\"tls\"") == true)
+    #expect(error?.message.contains("tlsdir") == true)
+  }
+
+  @Test("--registry-cacert must name a readable file")
+  func registryCAFile() throws {
+    let context = try Context()
+    let dockerfile = context.path + "/Dockerfile"
+    let invocation = try self.invocation([
+      "--context", context.path, "--registry-cacert", dockerfile,
+    ])
+    #expect(invocation.registryCAFile == dockerfile)
+    let error = #expect(throws: UsageError.self) {
+      try self.invocation(["--context", context.path, "--registry-cacert", context.path + "/none"])
+    }
+    #expect(error?.message.contains(context.path + "/none") == true)
   }
 
   @Test("the shared key is stable for a directory and differs between directories")

@@ -344,8 +344,8 @@ struct MultiPlatformBuilderTests {
 
   @Test("stops before building when this client cannot verify the HTTPS registry, naming it")
   func untrustedTLSRegistry() async throws {
-    // The daemons trust the test CA; Foundation on Linux offers this client no way to trust a
-    // CA outside the system store, so the registry check must fail clearly and early.
+    // The daemons trust the test CA, but this registry client is not given it, so the registry
+    // check must fail clearly and before any build starts.
     let bed = try TestBed.require()
     try await MultiPlatformFolder.with { folder in
       let context = try MultiPlatformFixtures.context(

@@ -162,27 +162,36 @@ enum MultiPlatformFixtures {
   }
 }
 
-/// The verifier: `skopeo` against the test bed's registries.
+/// The verifier: `skopeo` against the test bed's registries. Without a certificate folder it
+/// does not verify TLS; with one (`--cert-dir`) it trusts only the CA found there.
 enum MultiPlatformSkopeo {
   /// The exact manifest or index bytes under a reference.
-  static func raw(_ reference: String, credentials: String? = nil) async throws -> Data {
-    try await Self.run(["inspect", "--raw"], reference, credentials: credentials).stdout
+  static func raw(_ reference: String, credentials: String? = nil, certDirectory: String? = nil)
+    async throws -> Data
+  {
+    try await Self.run(
+      ["inspect", "--raw"], reference, credentials: credentials, certDirectory: certDirectory
+    ).stdout
   }
 
   /// The image config `skopeo` picks for an architecture, decoded.
-  static func config(_ reference: String, architecture: String, credentials: String? = nil)
-    async throws -> [String: Any]
-  {
+  static func config(
+    _ reference: String, architecture: String, credentials: String? = nil,
+    certDirectory: String? = nil
+  ) async throws -> [String: Any] {
     let output = try await Self.run(
       ["inspect", "--config"], reference,
       global: ["--override-os", "linux", "--override-arch", architecture],
-      credentials: credentials)
+      credentials: credentials, certDirectory: certDirectory)
     return try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any] ?? [:]
   }
 
   /// The tags of a repository.
-  static func tags(_ repository: String, credentials: String? = nil) async throws -> [String] {
-    let output = try await Self.run(["list-tags"], repository, credentials: credentials)
+  static func tags(_ repository: String, credentials: String? = nil, certDirectory: String? = nil)
+    async throws -> [String]
+  {
+    let output = try await Self.run(
+      ["list-tags"], repository, credentials: credentials, certDirectory: certDirectory)
     let object = try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any]
     return (object?["Tags"] as? [String] ?? []).sorted()
   }
@@ -193,9 +202,15 @@ enum MultiPlatformSkopeo {
   }
 
   private static func run(
-    _ command: [String], _ reference: String, global: [String] = [], credentials: String?
+    _ command: [String], _ reference: String, global: [String] = [], credentials: String?,
+    certDirectory: String? = nil
   ) async throws -> ProcessOutput {
-    var arguments = global + command + ["--tls-verify=false"]
+    var arguments = global + command
+    if let certDirectory {
+      arguments += ["--cert-dir", certDirectory]
+    } else {
+      arguments.append("--tls-verify=false")
+    }
     if let credentials { arguments += ["--creds", credentials] }
     arguments.append("docker://\(reference)")
     let output = try await Subprocess.run("skopeo", arguments, timeout: .seconds(60))
