@@ -1,5 +1,6 @@
 import BuildKit
 import Foundation
+import GRPC
 
 /// The `buildkit` program: picks the subcommand, parses its arguments and maps failures to exit
 /// codes (1 for a failed operation, 64 for a usage mistake).
@@ -20,11 +21,17 @@ enum BuildKitCommand {
     // A peer that goes away mid-write (a daemon, a registry) must fail the write with EPIPE, not
     // end the process silently: OpenSSL writes to its socket without MSG_NOSIGNAL.
     signal(SIGPIPE, SIG_IGN)
+    // The process ends right after the command: closing its clients need not wait for gRPC's
+    // background threads, which end with the process.
+    GRPCRuntime.keepInitializedUntilExit()
     let code = await self.run(Array(CommandLine.arguments.dropFirst()), context: .init(
       environment: ProcessInfo.processInfo.environment,
       output: .standard
     ))
-    exit(code)
+    // Everything the command wrote went out with unbuffered writes, or is flushed here; no
+    // destructor or exit handler has work left, and gRPC's threads may still be running.
+    fflush(nil)
+    _exit(code)
   }
 
   /// Runs one invocation and returns its exit code.

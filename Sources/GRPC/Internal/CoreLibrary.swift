@@ -1,4 +1,5 @@
 internal import CGRPC
+import Synchronization
 
 /// Keeps gRPC C-core initialised while any channel or server of ours is alive.
 ///
@@ -7,11 +8,20 @@ internal import CGRPC
 /// `grpc_shutdown` stops C-core's background threads, which is what lets a process that closes
 /// all its clients return to its original thread count.
 enum CoreLibrary {
+  /// Whether C-core stays initialised until the process ends (see ``GRPCRuntime``), and
+  /// whether that lasting reference has been taken.
+  static let lasting = Mutex<(wanted: Bool, taken: Bool)>((false, false))
+
   static func retain() {
     // C-core logs errors to stderr by default; a library must stay silent, and every failure
     // reaches the caller as an error anyway.
     gpr_set_log_function { _ in }
     grpc_init()
+    let takeLasting = Self.lasting.withLock { lasting in
+      defer { if lasting.wanted { lasting.taken = true } }
+      return lasting.wanted && !lasting.taken
+    }
+    if takeLasting { grpc_init() }
   }
 
   static func release() {
@@ -51,4 +61,19 @@ enum CoreTime {
 /// thread-safe; the owning Swift type decides when the handle is released.
 struct CoreHandle: @unchecked Sendable {
   let pointer: OpaquePointer
+}
+
+/// Process-wide settings of the gRPC runtime.
+public enum GRPCRuntime {
+  /// Keeps gRPC C-core initialised from the first channel or server until the process ends.
+  ///
+  /// Normally closing the last channel or server shuts C-core down and waits for its
+  /// background threads to stop, so that a long-lived process returns to its own thread count.
+  /// A short-lived program that exits right after its calls (a command-line tool) can skip
+  /// that wait: after this call, closing the last channel leaves C-core's threads to end with
+  /// the process. Such a program should end with `_exit` once its output is flushed, since
+  /// running C++ static destructors while those threads are alive is not safe.
+  public static func keepInitializedUntilExit() {
+    CoreLibrary.lasting.withLock { $0.wanted = true }
+  }
 }

@@ -33,47 +33,64 @@ struct HTTPClientResponse: Sendable {
 /// Sends HTTP/1.1 requests over pooled connections, with TLS for `https` URLs.
 final class HTTPClient: Sendable {
   private let timeout: Duration
-  private let verifying: Result<TLSContext, HTTPClientError>
-  private let unverified: Result<TLSContext, HTTPClientError>
+  private let certificateAuthorityFile: String?
   private let unverifiedHosts: Set<String>
+  /// The TLS contexts, made on first use: loading the system's CA certificates takes longer
+  /// than many whole exchanges with a plain-HTTP registry.
+  private let contexts = Mutex<
+    (verifying: Result<TLSContext, HTTPClientError>?, unverified: Result<TLSContext, HTTPClientError>?)
+  >((nil, nil))
   private let idle = Mutex<[String: [HTTPConnection]]>([:])
   private let maxIdlePerServer = 4
 
   /// Creates a client.
   /// - Parameters:
   ///   - timeout: The bound on connecting and on each wait for data.
-  ///   - certificateAuthorityFile: A PEM file of CA certificates trusted besides the system's.
+  ///   - certificateAuthorityFile: A PEM file of CA certificates trusted besides the system's;
+  ///     it is read when the first verified TLS connection is made.
   ///   - unverifiedHosts: Hosts (`host[:port]`) whose TLS certificates are not verified.
   init(timeout: Duration, certificateAuthorityFile: String?, unverifiedHosts: Set<String>) {
     self.timeout = timeout
     self.unverifiedHosts = unverifiedHosts
-    var extra: String?
-    var readFailure: HTTPClientError?
-    if let certificateAuthorityFile {
-      do {
-        extra = try String(contentsOfFile: certificateAuthorityFile, encoding: .utf8)
-      } catch {
-        readFailure = HTTPClientError(
-          .configuration, "cannot read the CA file \(certificateAuthorityFile): \(error)")
-      }
+    self.certificateAuthorityFile = certificateAuthorityFile
+  }
+
+  /// The TLS context for a server, made and kept on first use.
+  private func tlsContext(verify: Bool) throws(HTTPClientError) -> TLSContext {
+    let result = self.contexts.withLock { contexts in
+      if let made = verify ? contexts.verifying : contexts.unverified { return made }
+      let made = verify ? self.makeVerifyingContext() : Self.makeUnverifiedContext()
+      if verify { contexts.verifying = made } else { contexts.unverified = made }
+      return made
     }
-    if let readFailure {
-      self.verifying = .failure(readFailure)
-    } else {
+    return try result.get()
+  }
+
+  private func makeVerifyingContext() -> Result<TLSContext, HTTPClientError> {
+    var extra: String?
+    if let file = self.certificateAuthorityFile {
       do {
-        self.verifying = .success(try TLSContext(verify: true, extraCertificates: extra))
+        extra = try String(contentsOfFile: file, encoding: .utf8)
       } catch {
-        var failure = error
-        if let certificateAuthorityFile {
-          failure.reason = "cannot use the CA file \(certificateAuthorityFile): \(error.reason)"
-        }
-        self.verifying = .failure(failure)
+        return .failure(HTTPClientError(.configuration, "cannot read the CA file \(file): \(error)"))
       }
     }
     do {
-      self.unverified = .success(try TLSContext(verify: false, extraCertificates: nil))
+      return .success(try TLSContext(verify: true, extraCertificates: extra))
     } catch {
-      self.unverified = .failure(error)
+      var failure = error
+      if let file = self.certificateAuthorityFile {
+        failure.reason = "cannot use the CA file \(file): \(error.reason)"
+      }
+      return .failure(failure)
+    }
+  }
+
+  private static func makeUnverifiedContext() -> Result<TLSContext, HTTPClientError> {
+    do {
+      return .success(try TLSContext(verify: false, extraCertificates: nil))
+    } catch {
+      return .failure(error)
     }
   }
 
@@ -147,8 +164,7 @@ final class HTTPClient: Sendable {
   {
     var context: TLSContext?
     if scheme == "https" {
-      let chosen = self.unverifiedHosts.contains(hostAndPort) ? self.unverified : self.verifying
-      context = try chosen.get()
+      context = try self.tlsContext(verify: !self.unverifiedHosts.contains(hostAndPort))
     }
     return try HTTPConnection.open(host: host, port: port, tls: context, timeout: self.timeout)
   }
