@@ -25,13 +25,32 @@ enum BuildKitCommand {
     // background threads, which end with the process.
     GRPCRuntime.keepInitializedUntilExit()
     let code = await self.run(Array(CommandLine.arguments.dropFirst()), context: .init(
-      environment: ProcessInfo.processInfo.environment,
+      environment: Self.environment(),
       output: .standard
     ))
     // Everything the command wrote went out with unbuffered writes, or is flushed here; no
     // destructor or exit handler has work left, and gRPC's threads may still be running.
     fflush(nil)
     _exit(code)
+  }
+
+  /// The process environment, read straight from `environ` (Foundation's ProcessInfo takes
+  /// longer than the rest of a short command's start-up).
+  static func environment() -> [String: String] {
+    var environment: [String: String] = [:]
+    var entry = environ
+    while let pointer = entry.pointee {
+      let text = String(cString: pointer)
+      if let equals = text.firstIndex(of: "=") {
+        let name = String(text[..<equals])
+        // The first definition wins, as getenv has it.
+        if environment[name] == nil {
+          environment[name] = String(text[text.index(after: equals)...])
+        }
+      }
+      entry += 1
+    }
+    return environment
   }
 
   /// Runs one invocation and returns its exit code.

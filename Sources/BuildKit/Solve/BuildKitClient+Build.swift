@@ -102,7 +102,9 @@ extension BuildKitClient {
       sharedKey: request.sharedKey,
       attachables: [
         FileSyncProvider(directories: request.localDirectories),
-        SecretsProvider(secrets: request.secrets, environment: ProcessInfo.processInfo.environment),
+        SecretsProvider(
+          secrets: request.secrets,
+          environment: request.secrets.isEmpty ? [:] : ProcessInfo.processInfo.environment),
         AuthProvider(credentials: credentials),
         FileSendTarget(destinations: destinations),
       ]

@@ -50,8 +50,14 @@ enum ByteSize {
     if unit == 0 {
       return "\(bytes)B"
     }
-    // Two decimals, as buildctl prints them, except that a whole number drops them.
-    var text = String(format: "%.2f", value)
+    // Two decimals, as buildctl prints them, except that a whole number drops them. C's
+    // formatting rounds the exact binary value as Go's does, and costs far less than
+    // Foundation's String(format:) when a listing has thousands of sizes.
+    var characters = [CChar](repeating: 0, count: 32)
+    _ = withVaList([value]) { arguments in
+      vsnprintf(&characters, characters.count, "%.2f", arguments)
+    }
+    var text = String(cString: characters)
     if text.hasSuffix(".00") { text.removeLast(3) }
     return text + units[unit]
   }
