@@ -47,9 +47,16 @@ public struct MultiPlatformBuilder: Sendable {
     onEvent: @escaping @Sendable (MultiPlatformEvent) -> Void = { _ in }
   ) async throws(BuildKitError) -> MultiPlatformResult {
     try build.validate()
-    try await self.checkRegistries(of: build)
-    // An unreachable daemon is reported here, before any session is opened.
-    try await self.builders.connect(for: build.platforms, timeout: self.connectTimeout)
+    // The registries and the daemons are checked at once, before any session is opened; a
+    // registry problem is reported first, as it names what the user most likely got wrong.
+    async let registriesChecked = Self.outcome { () async throws(BuildKitError) in
+      try await self.checkRegistries(of: build)
+    }
+    let buildersConnected = await Self.outcome { () async throws(BuildKitError) in
+      try await self.builders.connect(for: build.platforms, timeout: self.connectTimeout)
+    }
+    try await registriesChecked.get()
+    try buildersConnected.get()
 
     var workspace: URL?
     if build.pushMode == .client {
@@ -89,6 +96,18 @@ public struct MultiPlatformBuilder: Sendable {
       onEvent(.tagPushed(tag, index.descriptor))
     }
     return MultiPlatformResult(platforms: outcomes, index: index, tags: build.tags)
+  }
+
+  /// What an operation returned or threw, so that two can run at once and both be awaited.
+  private static func outcome(
+    _ operation: () async throws(BuildKitError) -> Void
+  ) async -> Result<Void, BuildKitError> {
+    do throws(BuildKitError) {
+      try await operation()
+      return .success(())
+    } catch {
+      return .failure(error)
+    }
   }
 
   /// Pings every registry the tags name, so that a wrong password or an unreachable registry
