@@ -16,6 +16,7 @@ public final class ClientStream: Sendable {
   private let status = OneShot<Batch>()
   private let headers = OneShot<Metadata>()
   private let sendLock = AsyncLock()
+  private let sends: SendQueue
   private let halfClosed = Mutex(false)
 
   init(
@@ -46,6 +47,16 @@ public final class ClientStream: Sendable {
     self.method = method
     self.address = channel.address
     self.call = CoreCall(handle: created, description: "\(method) on \(channel.address)")
+    let failure = GRPCError.status(
+      .unavailable, "\(method) on \(channel.address) ended while sending")
+    self.sends = SendQueue(
+      call: self.call,
+      makeBatch: { message, moreFollow in
+        let batch = Batch()
+        batch.sendMessage(message, bufferHint: moreFollow)
+        return batch
+      },
+      failure: { failure })
 
     // The opening batch sends our metadata and asks for the server's; the status batch stays
     // pending for the life of the call and completes when it ends, however it ends.
@@ -67,17 +78,19 @@ public final class ClientStream: Sendable {
   }
 
   /// Sends one message.
+  ///
+  /// Messages go out in the order they are sent. The call returns once the message is queued
+  /// behind the ones still going out, and waits only while several megabytes are queued; a
+  /// message that cannot be delivered because the call ended fails a later send, or
+  /// ``closeSend()``.
   /// - Parameter message: The encoded message.
   /// - Throws: ``GRPCError`` with the call's final status if the call has already ended.
   public func send(_ message: [UInt8]) async throws(GRPCError) {
-    try await self.sendLock.withLock { () async throws(GRPCError) in
-      let batch = Batch()
-      batch.sendMessage(message)
-      let sent = try await self.runCancellable(batch)
-      if !sent {
-        try await self.throwFinalStatus()
-        throw GRPCError.status(.unavailable, "\(self.method) on \(self.address) ended while sending")
-      }
+    do {
+      try await self.sends.enqueue(message)
+    } catch {
+      try await self.throwFinalStatus()
+      throw error
     }
   }
 
@@ -88,6 +101,12 @@ public final class ClientStream: Sendable {
       return !closed
     }
     guard first else { return }
+    do {
+      try await self.sends.drain()
+    } catch {
+      try await self.throwFinalStatus()
+      throw error
+    }
     try await self.sendLock.withLock { () async throws(GRPCError) in
       let batch = Batch()
       batch.sendCloseFromClient()

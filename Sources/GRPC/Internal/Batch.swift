@@ -55,10 +55,15 @@ final class Batch: @unchecked Sendable {
     }
   }
 
-  func sendMessage(_ bytes: [UInt8]) {
+  /// Sends a message; with `bufferHint`, C-core may hold it back to write it together with
+  /// the messages that follow.
+  func sendMessage(_ bytes: [UInt8], bufferHint: Bool = false) {
     let buffer = ByteBuffers.make(bytes)
     self.sentBuffer = buffer
-    self.add(GRPC_OP_SEND_MESSAGE) { op in op.data.send_message.send_message = buffer }
+    self.add(GRPC_OP_SEND_MESSAGE) { op in
+      op.data.send_message.send_message = buffer
+      if bufferHint { op.flags = UInt32(GRPC_WRITE_BUFFER_HINT) }
+    }
   }
 
   func sendCloseFromClient() {

@@ -14,13 +14,26 @@ public final class ServerCall: Sendable {
 
   private let call: CoreCall
   private let closed = OneShot<Bool>()
-  private let headers = Mutex<Metadata?>(Metadata())
+  /// The response headers, until they have gone out with the first message or the status.
+  private let headers = PendingHeaders()
   private let sendLock = AsyncLock()
+  private let sends: SendQueue
 
   init(call: CoreCall, method: String, metadata: Metadata) {
     self.call = call
     self.method = method
     self.metadata = metadata
+    let headers = self.headers
+    let failure = GRPCError.status(.cancelled, "\(method) ended before a message could be sent")
+    self.sends = SendQueue(
+      call: call,
+      makeBatch: { message, moreFollow in
+        let batch = Batch()
+        Self.addHeadersIfNeeded(headers, to: batch)
+        batch.sendMessage(message, bufferHint: moreFollow)
+        return batch
+      },
+      failure: { failure })
 
     // Pending for the call's whole life: completes when the call is over, and tells whether the
     // peer cancelled it.
@@ -44,24 +57,24 @@ public final class ServerCall: Sendable {
   }
 
   /// Sends one message to the peer.
+  ///
+  /// Messages go out in the order they are sent. The call returns once the message is queued
+  /// behind the ones still going out, and waits only while several megabytes are queued; a
+  /// message that cannot be delivered because the call ended fails a later send.
   /// - Parameter message: The encoded message.
   /// - Throws: ``GRPCError`` with status `CANCELLED` when the call is already over.
   public func send(_ message: [UInt8]) async throws(GRPCError) {
-    try await self.sendLock.withLock { () async throws(GRPCError) in
-      let batch = Batch()
-      self.addHeadersIfNeeded(to: batch)
-      batch.sendMessage(message)
-      guard try await self.run(batch) else {
-        throw GRPCError.status(.cancelled, "\(self.method) ended before a message could be sent")
-      }
-    }
+    try await self.sends.enqueue(message)
   }
 
   /// Ends the call with a status. Called by the server after the handler finishes.
   func finish(_ status: StatusCode, message: String, details: [UInt8]? = nil) async {
+    // The status goes after every queued message; if one of them failed, the call is over and
+    // the status batch fails harmlessly.
+    try? await self.sends.drain()
     try? await self.sendLock.withLock { () async throws(GRPCError) in
       let batch = Batch()
-      self.addHeadersIfNeeded(to: batch)
+      Self.addHeadersIfNeeded(self.headers, to: batch)
       var trailers = Metadata()
       if let details {
         trailers.append("grpc-status-details-bin", bytes: details)
@@ -80,13 +93,13 @@ public final class ServerCall: Sendable {
   /// Sets the metadata sent to the peer before the first message or the status.
   /// - Parameter metadata: The response headers.
   public func setResponseHeaders(_ metadata: Metadata) {
-    self.headers.withLock { headers in
+    self.headers.value.withLock { headers in
       if headers != nil { headers = metadata }
     }
   }
 
-  private func addHeadersIfNeeded(to batch: Batch) {
-    let pending: Metadata? = self.headers.withLock { headers in
+  private static func addHeadersIfNeeded(_ headers: PendingHeaders, to batch: Batch) {
+    let pending: Metadata? = headers.value.withLock { headers in
       defer { headers = nil }
       return headers
     }
@@ -108,4 +121,9 @@ public final class ServerCall: Sendable {
     }
     return try outcome.get()
   }
+}
+
+/// Response headers not sent yet: nil once they have gone out.
+private final class PendingHeaders: Sendable {
+  let value = Mutex<Metadata?>(Metadata())
 }

@@ -1,0 +1,113 @@
+import Foundation
+import GRPC
+import Testing
+
+/// Sends are queued and pipelined: a sender goes on before C-core has taken its message. These
+/// tests check what that must not change: order, completeness, bounded waiting, and failures.
+@Suite("Pipelined sends on one call")
+struct SendQueueTests {
+  /// Handlers that count and checksum what they receive, or send many messages.
+  static let handlers: [String: Server.Handler] = [
+    // Answers with "<messages> <bytes> <checksum>" once the client half-closes.
+    "/test.Queue/Absorb": { call in
+      var messages = 0
+      var bytes = 0
+      var checksum: UInt64 = 0
+      while let message = try await call.receive() {
+        messages += 1
+        bytes += message.count
+        for byte in message { checksum = checksum &* 31 &+ UInt64(byte) }
+      }
+      try await call.send([UInt8](text: "\(messages) \(bytes) \(checksum)"))
+    },
+    // Sends the numbers 0..<N, each padded to a size that varies with the number.
+    "/test.Queue/Emit": { call in
+      guard let request = try await call.receive(), let count = Int(request.text) else { return }
+      for index in 0..<count {
+        try await call.send(SendQueueTests.numbered(index))
+      }
+    },
+    // Reads one message, then ends the call.
+    "/test.Queue/Quit": { call in
+      _ = try await call.receive()
+    },
+  ]
+
+  /// Message `index`: its number, then padding of a length that varies with it.
+  static func numbered(_ index: Int) -> [UInt8] {
+    [UInt8](text: "\(index):") + [UInt8](repeating: UInt8(index % 251), count: index % 300)
+  }
+
+  @Test("twenty thousand small messages from the client arrive complete and in order")
+  func manySmallMessagesFromTheClient() async throws {
+    try await Loopback.run(handlers: Self.handlers) { client in
+      var expectedBytes = 0
+      var expectedChecksum: UInt64 = 0
+      let response = try await client.clientStreaming("/test.Queue/Absorb") {
+        stream throws(GRPCError) in
+        for index in 0..<20_000 {
+          let message = Self.numbered(index)
+          expectedBytes += message.count
+          for byte in message { expectedChecksum = expectedChecksum &* 31 &+ UInt64(byte) }
+          try await stream.send(message)
+        }
+      }
+      #expect(response.text == "20000 \(expectedBytes) \(expectedChecksum)")
+    }
+  }
+
+  @Test("twenty thousand small messages from the server arrive complete and in order")
+  func manySmallMessagesFromTheServer() async throws {
+    try await Loopback.run(handlers: Self.handlers) { client in
+      let mismatches = try await client.serverStreaming(
+        "/test.Queue/Emit", request: [UInt8](text: "20000")
+      ) { stream throws(GRPCError) in
+        var index = 0
+        var mismatches = 0
+        while let message = try await stream.receive() {
+          if message != Self.numbered(index) { mismatches += 1 }
+          index += 1
+        }
+        return (index, mismatches)
+      }
+      #expect(mismatches.0 == 20_000)
+      #expect(mismatches.1 == 0)
+    }
+  }
+
+  @Test("forty messages of a mebibyte, more than may wait at once, all arrive")
+  func largeMessagesBeyondTheQueueLimit() async throws {
+    try await Loopback.run(handlers: Self.handlers) { client in
+      var checksum: UInt64 = 0
+      let response = try await client.clientStreaming("/test.Queue/Absorb") {
+        stream throws(GRPCError) in
+        for index in 0..<40 {
+          let message = [UInt8](repeating: UInt8(index), count: 1 << 20)
+          for byte in message { checksum = checksum &* 31 &+ UInt64(byte) }
+          try await stream.send(message)
+        }
+      }
+      #expect(response.text == "40 \(40 << 20) \(checksum)")
+    }
+  }
+
+  @Test("sending on after the server ended the call fails instead of hanging")
+  func sendingAfterTheServerEnded() async throws {
+    try await Loopback.run(handlers: Self.handlers) { client in
+      let error = await #expect(throws: GRPCError.self) {
+        try await client.bidirectionalStreaming("/test.Queue/Quit") {
+          stream throws(GRPCError) in
+          // The server ends the call after the first message; with 64 KiB messages the
+          // queue fills, so some send or the half-close must report the end.
+          for _ in 0..<2_000 {
+            try await stream.send([UInt8](repeating: 7, count: 64 << 10))
+          }
+          try await stream.closeSend()
+          while try await stream.receive() != nil {}
+          try await stream.send([UInt8](text: "after the end"))
+        }
+      }
+      #expect(error != nil)
+    }
+  }
+}
