@@ -29,6 +29,11 @@ static inline const uint8_t *cgrpc_slice_start(const grpc_slice *slice) {
   return GRPC_SLICE_START_PTR(*slice);
 }
 
+/// The bytes of a slice, for writing into a slice that was just allocated and is not shared yet.
+static inline uint8_t *cgrpc_slice_start_mutable(grpc_slice *slice) {
+  return GRPC_SLICE_START_PTR(*slice);
+}
+
 /// The length of a slice (GRPC_SLICE_LENGTH).
 static inline size_t cgrpc_slice_length(const grpc_slice *slice) {
   return GRPC_SLICE_LENGTH(*slice);

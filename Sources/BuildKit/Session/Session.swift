@@ -74,7 +74,7 @@ public struct Session: Sendable {
       server.close()
       throw BuildKitError(code: .sessionFailed, message: "cannot serve session \(self.id)", cause: error)
     }
-    let relay = SocketRelay(descriptor: descriptors[1])
+    let tunnelEnd = descriptors[1]
     let handlers = self.handlers
     let metadata = self.metadata(methods: handlers.keys.sorted())
     let id = self.id
@@ -84,9 +84,8 @@ public struct Session: Sendable {
         await server.run(handlers: handlers)
       }
       group.addTask {
-        defer { relay.close() }
         do {
-          try await Self.relayTunnel(channel: channel, metadata: metadata, relay: relay)
+          try await Self.relayTunnel(channel: channel, metadata: metadata, descriptor: tunnelEnd)
         } catch {
           throw BuildKitError(code: .sessionFailed, message: "session \(id) failed", cause: error)
         }
@@ -97,9 +96,11 @@ public struct Session: Sendable {
       } catch {
         result = .failure(error)
       }
-      // Ending the relay closes our server's connection and, through it, the Session call.
-      relay.close()
+      // Ending our server closes its end of the socketpair; the tunnel sees the end of the
+      // socket and half-closes the Session call, and the daemon then ends it.
       server.close()
+      shutdown(tunnelEnd, Int32(SHUT_RDWR))
+      defer { close(tunnelEnd) }
       do {
         try await group.waitForAll()
       } catch {
@@ -121,41 +122,17 @@ public struct Session: Sendable {
     return metadata
   }
 
-  /// Relays the socket to the Session call in both directions until either side ends.
+  /// Relays the socket to the Session call in both directions until both sides have ended.
   private static func relayTunnel(
     channel: ClientChannel,
     metadata: Metadata,
-    relay: SocketRelay
+    descriptor: Int32
   ) async throws {
     try await channel.bidirectionalStreaming(
       "/moby.buildkit.v1.Control/Session",
       metadata: metadata
     ) { stream throws(GRPCError) in
-      do {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-          group.addTask {
-            for await chunk in relay.chunks {
-              try await stream.send(Control.BytesMessage(data: chunk).encoded())
-              relay.consumed()
-            }
-            // Our server's connection is gone, so the session is over for the daemon too.
-            try await stream.closeSend()
-          }
-          group.addTask {
-            while let message = try await stream.receive() {
-              let bytes = try Control.BytesMessage(decoding: message)
-              guard relay.write(bytes.data) else { break }
-            }
-            relay.finishWriting()
-          }
-          try await group.next()
-          try await group.next()
-        }
-      } catch let error as GRPCError {
-        throw error
-      } catch {
-        throw GRPCError(code: .status, status: .internal, message: "session relay failed", cause: error)
-      }
+      await SessionTunnel(descriptor: descriptor, stream: stream).run()
     }
   }
 }

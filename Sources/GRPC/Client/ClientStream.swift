@@ -87,7 +87,7 @@ public final class ClientStream: Sendable {
   /// - Throws: ``GRPCError`` with the call's final status if the call has already ended.
   public func send(_ message: [UInt8]) async throws(GRPCError) {
     do {
-      try await self.sends.enqueue(message)
+      try await self.sends.enqueue(OutgoingMessage(copying: message))
     } catch {
       try await self.throwFinalStatus()
       throw error
@@ -183,6 +183,59 @@ public final class ClientStream: Sendable {
       call.cancel()
     }
     return try outcome.get()
+  }
+}
+
+// MARK: - Byte relays on threads of their own
+
+extension ClientStream {
+  /// Sends one message written in place, from a thread of its own such as a byte relay's.
+  ///
+  /// `fill` gets `capacity` bytes of C-core's memory and returns the range of them that makes
+  /// the message; nothing is copied afterwards. Like ``send(_:)``, this returns once the
+  /// message is queued, and blocks the thread while several megabytes are queued. Never call
+  /// it from one of Swift's cooperative threads.
+  /// - Throws: What `fill` throws, or ``GRPCError`` once the call has ended.
+  public func sendWaiting(
+    capacity: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Range<Int>
+  ) throws {
+    try self.sends.enqueueWaiting(OutgoingMessage(capacity: capacity, fill: fill))
+  }
+}
+
+extension ClientStream {
+  /// Receives every further message on the channel's completion-queue thread, handing each
+  /// message's bytes to `onPiece` as they are, piece by piece, with no task or other thread in
+  /// between: the next receive starts as soon as one message has been handed on.
+  ///
+  /// `onPiece` gets each piece and whether it is the first of its message, and returns false
+  /// to stop receiving. `onEnd` runs once, when the stream ends, the call ends or `onPiece`
+  /// stops; ``finish()`` then tells how the call ended. Both run on the completion-queue thread
+  /// and hold up the channel's other completions while they run: they may block briefly (on a
+  /// local socket, say), never on other work of this channel. No other receive may run on the
+  /// stream meanwhile.
+  public func receiveAll(
+    onPiece: @escaping @Sendable (UnsafeRawBufferPointer, _ first: Bool) -> Bool,
+    onEnd: @escaping @Sendable () -> Void
+  ) {
+    let batch = Batch()
+    batch.receiveMessage()
+    self.call.start(batch) { [self] outcome in
+      var first = true
+      var going = true
+      let received =
+        (try? outcome.get()) == true
+        && batch.withReceivedSlices { piece in
+          guard going else { return }
+          going = onPiece(piece, first)
+          first = false
+        }
+      if received, going {
+        self.receiveAll(onPiece: onPiece, onEnd: onEnd)
+      } else {
+        onEnd()
+      }
+    }
   }
 }
 

@@ -11,7 +11,7 @@ final class Batch: @unchecked Sendable {
   private(set) var ops: [grpc_op] = []
 
   private var sentMetadata: [UnsafeMutableBufferPointer<grpc_metadata>] = []
-  private var sentBuffer: UnsafeMutablePointer<grpc_byte_buffer>?
+  private var sentMessage: OutgoingMessage?
   private var sentDetails: UnsafeMutablePointer<grpc_slice>?
   private var receivedBuffer: UnsafeMutablePointer<UnsafeMutablePointer<grpc_byte_buffer>?>?
   private var receivedInitial: UnsafeMutablePointer<grpc_metadata_array>?
@@ -57,11 +57,10 @@ final class Batch: @unchecked Sendable {
 
   /// Sends a message; with `bufferHint`, C-core may hold it back to write it together with
   /// the messages that follow.
-  func sendMessage(_ bytes: [UInt8], bufferHint: Bool = false) {
-    let buffer = ByteBuffers.make(bytes)
-    self.sentBuffer = buffer
+  func sendMessage(_ message: OutgoingMessage, bufferHint: Bool = false) {
+    self.sentMessage = message
     self.add(GRPC_OP_SEND_MESSAGE) { op in
-      op.data.send_message.send_message = buffer
+      op.data.send_message.send_message = message.buffer
       if bufferHint { op.flags = UInt32(GRPC_WRITE_BUFFER_HINT) }
     }
   }
@@ -135,6 +134,21 @@ final class Batch: @unchecked Sendable {
     return ByteBuffers.read(buffer)
   }
 
+  /// Hands the received message to `body` slice by slice, without copying it.
+  /// - Returns: false when no message was received (the end of the stream).
+  func withReceivedSlices(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Bool {
+    guard let buffer = self.receivedBuffer?.pointee else { return false }
+    var reader = grpc_byte_buffer_reader()
+    guard grpc_byte_buffer_reader_init(&reader, buffer) != 0 else { return false }
+    defer { grpc_byte_buffer_reader_destroy(&reader) }
+    var slice = grpc_slice()
+    while grpc_byte_buffer_reader_next(&reader, &slice) != 0 {
+      defer { grpc_slice_unref(slice) }
+      try ByteBuffers.withBytes(of: &slice) { try body(UnsafeRawBufferPointer($0)) }
+    }
+    return true
+  }
+
   /// The received initial metadata.
   var initialMetadata: Metadata {
     guard let array = self.receivedInitial else { return Metadata() }
@@ -163,7 +177,6 @@ final class Batch: @unchecked Sendable {
       }
       entries.deallocate()
     }
-    if let buffer = self.sentBuffer { grpc_byte_buffer_destroy(buffer) }
     if let details = self.sentDetails {
       grpc_slice_unref(details.pointee)
       details.deallocate()

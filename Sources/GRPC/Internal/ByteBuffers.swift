@@ -39,9 +39,12 @@ enum ByteBuffers {
 
   /// Calls `body` with the bytes of a slice, which stay valid only inside the closure (small
   /// slices keep their bytes inside the struct).
-  static func withBytes<T>(of slice: inout grpc_slice, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
-    withUnsafePointer(to: &slice) { pointer in
-      body(UnsafeBufferPointer(start: cgrpc_slice_start(pointer), count: cgrpc_slice_length(pointer)))
+  static func withBytes<T>(
+    of slice: inout grpc_slice, _ body: (UnsafeBufferPointer<UInt8>) throws -> T
+  ) rethrows -> T {
+    try withUnsafePointer(to: &slice) { pointer in
+      try body(
+        UnsafeBufferPointer(start: cgrpc_slice_start(pointer), count: cgrpc_slice_length(pointer)))
     }
   }
 

@@ -1,3 +1,5 @@
+internal import CGRPC
+import Dispatch
 import Synchronization
 
 /// Pipelines the messages one call sends.
@@ -7,17 +9,32 @@ import Synchronization
 /// dominates when a stream carries thousands of small messages (a context listing is one STAT
 /// message per file). Here a sender only queues its message and goes on; the completion of one
 /// send starts the next queued one directly on the completion-queue thread. A sender waits only
-/// while the queue holds more than ``byteLimit`` bytes, so memory stays bounded.
+/// while the queue holds more than its byte limit, so memory stays bounded. Senders are Swift
+/// tasks (``enqueue(_:)``) or threads of their own (``enqueueWaiting(_:)``).
 ///
-/// Once a send fails, every later ``enqueue(_:)`` and ``drain()`` throws that failure.
+/// Once a send fails, every later enqueue and ``drain()`` throws that failure.
 final class SendQueue: Sendable {
   /// What the first failed send is reported as.
   typealias Failure = @Sendable () -> GRPCError
 
+  /// A sender held back until its message goes out.
+  private enum Waiter {
+    case task(CheckedContinuation<Bool, Never>)
+    case thread(DispatchSemaphore)
+
+    /// Wakes the sender; `startHere` tells it to start its message itself.
+    func wake(startHere: Bool) {
+      switch self {
+      case .task(let continuation): continuation.resume(returning: startHere)
+      case .thread(let semaphore): semaphore.signal()
+      }
+    }
+  }
+
   private struct State {
-    /// Queued messages from `head` on; a waiting sender's continuation rides with its message
-    /// and is resumed (with false: already started) when the message goes out.
-    var pending: [(message: [UInt8], continuation: CheckedContinuation<Bool, Never>?)] = []
+    /// Queued messages from `head` on; a held-back sender rides with its message and is woken
+    /// when the message goes out.
+    var pending: [(message: OutgoingMessage?, waiter: Waiter?)] = []
     var head = 0
     var queuedBytes = 0
     var inFlight = false
@@ -29,7 +46,7 @@ final class SendQueue: Sendable {
   private let state = Mutex(State())
   private let call: CoreCall
   private let byteLimit: Int
-  private let makeBatch: @Sendable ([UInt8], _ moreFollow: Bool) -> Batch
+  private let makeBatch: @Sendable (OutgoingMessage, _ moreFollow: Bool) -> Batch
   private let failure: Failure
 
   /// Creates a queue for one call.
@@ -43,7 +60,7 @@ final class SendQueue: Sendable {
   ///   - failure: The error to report once a send has failed (the call has ended).
   init(
     call: CoreCall, byteLimit: Int = 4 << 20,
-    makeBatch: @escaping @Sendable ([UInt8], _ moreFollow: Bool) -> Batch,
+    makeBatch: @escaping @Sendable (OutgoingMessage, _ moreFollow: Bool) -> Batch,
     failure: @escaping Failure
   ) {
     self.call = call
@@ -52,31 +69,52 @@ final class SendQueue: Sendable {
     self.failure = failure
   }
 
-  /// Queues a message, starting it at once when nothing is in flight.
-  ///
-  /// Returns as soon as the message is queued, unless the queue is over its byte limit; then
-  /// it waits until this message has been handed to C-core.
-  /// - Throws: ``GRPCError`` once an earlier send has failed.
-  func enqueue(_ message: [UInt8]) async throws(GRPCError) {
-    enum Action {
-      case start
-      case queued
-      case full
-      case fail(GRPCError)
-    }
-    let action: Action = self.state.withLock { state in
+  private enum Admission {
+    case start
+    case queued
+    case full
+    case fail(GRPCError)
+  }
+
+  /// The fast path: start the message, queue it, or report that the sender must wait.
+  private func admit(_ message: OutgoingMessage) -> Admission {
+    self.state.withLock { state in
       if let failure = state.failure { return .fail(failure) }
       if !state.inFlight {
         state.inFlight = true
         return .start
       }
-      guard state.queuedBytes + message.count <= self.byteLimit || state.head == state.pending.count
+      guard
+        state.queuedBytes + message.count <= self.byteLimit || state.head == state.pending.count
       else { return .full }
       state.pending.append((message, nil))
       state.queuedBytes += message.count
       return .queued
     }
-    switch action {
+  }
+
+  /// Queues `message` with its held-back sender; true when it must start at once instead,
+  /// false when the call has failed (the sender is then not queued).
+  private func hold(_ message: OutgoingMessage, _ waiter: Waiter) -> Bool? {
+    self.state.withLock { state in
+      if state.failure != nil { return false }
+      if !state.inFlight {
+        state.inFlight = true
+        return true
+      }
+      state.pending.append((message, waiter))
+      state.queuedBytes += message.count
+      return nil
+    }
+  }
+
+  /// Queues a message, starting it at once when nothing is in flight.
+  ///
+  /// Returns as soon as the message is queued, unless the queue is over its byte limit; then
+  /// it waits until this message has been handed to C-core.
+  /// - Throws: ``GRPCError`` once an earlier send has failed.
+  func enqueue(_ message: OutgoingMessage) async throws(GRPCError) {
+    switch self.admit(message) {
     case .start:
       self.start(message, moreFollow: false)
       return
@@ -91,31 +129,48 @@ final class SendQueue: Sendable {
     // sender cancels the call, which fails the send in flight and so wakes every waiter.
     let call = self.call
     let startHere: Bool = await withTaskCancellationHandler {
-      await self.waitForTurn(message)
+      await withCheckedContinuation { continuation in
+        if let immediate = self.hold(message, .task(continuation)) {
+          continuation.resume(returning: immediate)
+        }
+      }
     } onCancel: {
       call.cancel()
     }
+    try self.finishHolding(message, startHere: startHere)
+  }
+
+  /// Like ``enqueue(_:)``, for a thread of its own: blocks the calling thread while the queue
+  /// is over its byte limit. Never call it from one of Swift's cooperative threads.
+  /// - Throws: ``GRPCError`` once an earlier send has failed.
+  func enqueueWaiting(_ message: OutgoingMessage) throws(GRPCError) {
+    switch self.admit(message) {
+    case .start:
+      self.start(message, moreFollow: false)
+      return
+    case .queued:
+      return
+    case .fail(let error):
+      throw error
+    case .full:
+      break
+    }
+    let semaphore = DispatchSemaphore(value: 0)
+    let startHere: Bool
+    if let immediate = self.hold(message, .thread(semaphore)) {
+      startHere = immediate
+    } else {
+      semaphore.wait()
+      startHere = false
+    }
+    try self.finishHolding(message, startHere: startHere)
+  }
+
+  private func finishHolding(_ message: OutgoingMessage, startHere: Bool) throws(GRPCError) {
     if startHere {
       self.start(message, moreFollow: false)
     } else if let failure = self.state.withLock({ $0.failure }) {
       throw failure
-    }
-  }
-
-  /// Queues a message with its sender's continuation; true when it should start at once.
-  private func waitForTurn(_ message: [UInt8]) async -> Bool {
-    await withCheckedContinuation { continuation in
-      let immediate: Bool? = self.state.withLock { state in
-        if state.failure != nil { return false }
-        if !state.inFlight {
-          state.inFlight = true
-          return true
-        }
-        state.pending.append((message, continuation))
-        state.queuedBytes += message.count
-        return nil
-      }
-      if let immediate { continuation.resume(returning: immediate) }
     }
   }
 
@@ -141,7 +196,7 @@ final class SendQueue: Sendable {
     if let failure = self.state.withLock({ $0.failure }) { throw failure }
   }
 
-  private func start(_ message: [UInt8], moreFollow: Bool) {
+  private func start(_ message: OutgoingMessage, moreFollow: Bool) {
     self.call.start(self.makeBatch(message, moreFollow)) { [self] outcome in
       self.completed((try? outcome.get()) == true)
     }
@@ -149,15 +204,15 @@ final class SendQueue: Sendable {
 
   /// Runs on the completion-queue thread: starts the next message, or records the failure.
   private func completed(_ success: Bool) {
-    var wakeSenders: [CheckedContinuation<Bool, Never>] = []
+    var wakeSenders: [Waiter] = []
     var wakeDrainers: [CheckedContinuation<Void, Never>] = []
-    let next: (message: [UInt8], moreFollow: Bool)? = self.state.withLock { state in
+    let next: (message: OutgoingMessage, moreFollow: Bool)? = self.state.withLock { state in
       if !success, state.failure == nil {
         state.failure = self.failure()
       }
       guard state.failure == nil, state.head < state.pending.count else {
         if state.failure != nil {
-          wakeSenders = state.pending[state.head...].compactMap(\.continuation)
+          wakeSenders = state.pending[state.head...].compactMap(\.waiter)
         }
         wakeDrainers = state.drainWaiters
         state.pending = []
@@ -168,18 +223,62 @@ final class SendQueue: Sendable {
         return nil
       }
       let entry = state.pending[state.head]
-      state.pending[state.head] = ([], nil)
+      state.pending[state.head] = (nil, nil)
       state.head += 1
-      state.queuedBytes -= entry.message.count
-      if let continuation = entry.continuation { wakeSenders.append(continuation) }
+      // Every entry from `head` on holds a message.
+      let message = entry.message!
+      state.queuedBytes -= message.count
+      if let waiter = entry.waiter { wakeSenders.append(waiter) }
       if state.head >= 64, state.head * 2 >= state.pending.count {
         state.pending.removeFirst(state.head)
         state.head = 0
       }
-      return (entry.message, state.head < state.pending.count)
+      return (message, state.head < state.pending.count)
     }
     if let next { self.start(next.message, moreFollow: next.moreFollow) }
-    for continuation in wakeSenders { continuation.resume(returning: false) }
+    for waiter in wakeSenders { waiter.wake(startHere: false) }
     for continuation in wakeDrainers { continuation.resume() }
+  }
+}
+
+/// One message to send, held as C-core's byte buffer from the moment it is queued.
+///
+/// `@unchecked Sendable`: the buffer is written once, in `init`, and only read afterwards, by
+/// C-core while a send batch runs.
+final class OutgoingMessage: @unchecked Sendable {
+  let buffer: UnsafeMutablePointer<grpc_byte_buffer>
+  /// The message's length in bytes.
+  let count: Int
+
+  /// A message holding a copy of `bytes`.
+  init(copying bytes: [UInt8]) {
+    self.buffer = ByteBuffers.make(bytes)
+    self.count = bytes.count
+  }
+
+  /// A message written in place into C-core's own memory: `fill` gets `capacity` bytes and
+  /// returns the range of them that makes the message. No copy is made afterwards.
+  init(capacity: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Range<Int>) rethrows {
+    var slice = grpc_slice_malloc(capacity)
+    let range: Range<Int>
+    do {
+      range = try withUnsafeMutablePointer(to: &slice) { pointer in
+        try fill(
+          UnsafeMutableRawBufferPointer(
+            start: cgrpc_slice_start_mutable(pointer), count: cgrpc_slice_length(pointer)))
+      }
+    } catch {
+      grpc_slice_unref(slice)
+      throw error
+    }
+    var part = grpc_slice_sub(slice, range.lowerBound, range.upperBound)
+    grpc_slice_unref(slice)
+    self.buffer = grpc_raw_byte_buffer_create(&part, 1)
+    grpc_slice_unref(part)
+    self.count = range.count
+  }
+
+  deinit {
+    grpc_byte_buffer_destroy(self.buffer)
   }
 }

@@ -64,7 +64,18 @@ public final class ServerCall: Sendable {
   /// - Parameter message: The encoded message.
   /// - Throws: ``GRPCError`` with status `CANCELLED` when the call is already over.
   public func send(_ message: [UInt8]) async throws(GRPCError) {
-    try await self.sends.enqueue(message)
+    try await self.sends.enqueue(OutgoingMessage(copying: message))
+  }
+
+  /// Sends one message written in place: `fill` gets `capacity` bytes of C-core's memory and
+  /// returns the range of them that makes the message; nothing is copied afterwards. Otherwise
+  /// like ``send(_:)``.
+  /// - Throws: What `fill` throws (then nothing is sent), or ``GRPCError`` with status
+  ///   `CANCELLED` when the call is already over.
+  public func send(
+    capacity: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Range<Int>
+  ) async throws {
+    try await self.sends.enqueue(OutgoingMessage(capacity: capacity, fill: fill))
   }
 
   /// Ends the call with a status. Called by the server after the handler finishes.

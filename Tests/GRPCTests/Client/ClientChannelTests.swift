@@ -49,11 +49,12 @@ struct ClientChannelTests {
     for _ in 0..<30 {
       try await openAndClose()
     }
-    // Other suites run in parallel and open channels of their own, so give the counts a moment
+    // Other suites run in the same process at the same time and open channels, sessions and
+    // files of their own (the integration suites for tens of seconds), so wait for the counts
     // to settle back rather than sampling once.
     var threadsAfter = Self.count("/proc/self/task")
     var descriptorsAfter = Self.count("/proc/self/fd")
-    for _ in 0..<50 where threadsAfter > threadsBefore || descriptorsAfter > descriptorsBefore {
+    for _ in 0..<900 where threadsAfter > threadsBefore || descriptorsAfter > descriptorsBefore {
       try await Task.sleep(for: .milliseconds(100))
       threadsAfter = Self.count("/proc/self/task")
       descriptorsAfter = Self.count("/proc/self/fd")

@@ -1,0 +1,233 @@
+// The byte tunnel of a build session, between one end of a socketpair (our gRPC server holds the
+// other end) and the `Control/Session` call.
+//
+// Neither direction goes through a Swift task:
+//
+// - out: a thread of its own reads what our server wrote into a buffer of C-core's memory, a few
+//   bytes after its start, then writes the `BytesMessage` header (field 1, length-delimited: the
+//   tag byte 0x0A and the length as a varint) right before the bytes and sends the whole as one
+//   message. Nothing is copied in user space.
+// - in: the channel's completion-queue thread, as each of the daemon's `BytesMessage`s arrives,
+//   writes its `data` field to the socket straight from C-core's slices, parsing the message as
+//   the slices come, and starts the next receive. The daemon sends an export as tens of
+//   thousands of small messages; waking another thread for each would cost more than the
+//   copying.
+//
+// When our server closes its connection the out thread sees the end of the socket and the call
+// is half-closed; when the daemon ends the call, the in thread shuts the socket's write side so
+// that our server sees the end too.
+
+import Foundation
+import GRPC
+import Synchronization
+
+/// The relays of one session's tunnel.
+final class SessionTunnel: Sendable {
+  /// The most bytes read from the socket into one message.
+  static let chunkSize = 256 << 10
+  /// Room before the bytes for the message header: the tag and a varint of up to 3 bytes.
+  private static let headerRoom = 4
+
+  private let descriptor: Int32
+  private let stream: ClientStream
+  private let outDone = ThreadEnd()
+  private let inDone = ThreadEnd()
+
+  /// Starts relaying between `descriptor` (which stays the caller's to close) and `stream`.
+  init(descriptor: Int32, stream: ClientStream) {
+    self.descriptor = descriptor
+    self.stream = stream
+    let outbound = Thread { [descriptor, stream, outDone] in
+      Self.relayOut(from: descriptor, to: stream)
+      outDone.signal()
+    }
+    outbound.name = "session-out"
+    outbound.start()
+    Self.relayIn(from: stream, to: descriptor) { [inDone] in inDone.signal() }
+  }
+
+  /// Waits until our server's side has ended and the call is half-closed, then until the
+  /// daemon has ended the call. Cancelling the waiting task cancels the call.
+  func run() async {
+    await withTaskCancellationHandler {
+      await self.outDone.wait()
+      try? await self.stream.closeSend()
+      await self.inDone.wait()
+    } onCancel: {
+      self.stream.cancel()
+      shutdown(self.descriptor, Int32(SHUT_RDWR))
+    }
+  }
+
+  private struct EndOfInput: Error {}
+
+  private static func relayOut(from descriptor: Int32, to stream: ClientStream) {
+    while true {
+      do {
+        try stream.sendWaiting(capacity: Self.headerRoom + Self.chunkSize) { buffer in
+          var count: Int
+          repeat {
+            count = read(descriptor, buffer.baseAddress! + Self.headerRoom, Self.chunkSize)
+          } while count < 0 && errno == EINTR
+          guard count > 0 else { throw EndOfInput() }
+          var header: [UInt8] = [0x0A]
+          var length = UInt(count)
+          while length >= 0x80 {
+            header.append(UInt8(length & 0x7F) | 0x80)
+            length >>= 7
+          }
+          header.append(UInt8(length))
+          let start = Self.headerRoom - header.count
+          for (offset, byte) in header.enumerated() {
+            buffer[start + offset] = byte
+          }
+          return start..<(Self.headerRoom + count)
+        }
+      } catch {
+        // The end of our server's connection, a read error, or the end of the call.
+        return
+      }
+    }
+  }
+
+  private static func relayIn(
+    from stream: ClientStream, to descriptor: Int32, ended: @escaping @Sendable () -> Void
+  ) {
+    let parser = InboundParser()
+    stream.receiveAll { piece, first in
+      parser.feed(piece, first: first) { data in Self.writeAll(data, to: descriptor) }
+    } onEnd: {
+      // No more bytes for our server: let it see the end of its connection.
+      shutdown(descriptor, Int32(SHUT_WR))
+      ended()
+    }
+  }
+
+  private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+      let written = send(
+        descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+      if written < 0 {
+        if errno == EINTR { continue }
+        return false
+      }
+      offset += written
+    }
+    return true
+  }
+}
+
+/// Reads one `BytesMessage` as its bytes arrive in pieces, handing on the bytes of its `data`
+/// field (number 1) and skipping any other field.
+struct BytesMessageParser {
+  private enum Step {
+    case key
+    case length(field: UInt64)
+    case data(remaining: Int)
+    case skip(remaining: Int)
+    case varint
+  }
+
+  private var step = Step.key
+  private var varint: UInt64 = 0
+  private var shift: UInt64 = 0
+
+  /// Starts on a new message.
+  mutating func reset() {
+    self.step = .key
+    self.varint = 0
+    self.shift = 0
+  }
+
+  /// Parses the next piece of the message, calling `data` with each run of `data` bytes.
+  mutating func feed(_ piece: UnsafeRawBufferPointer, data: (UnsafeRawBufferPointer) -> Void) {
+    var index = 0
+    while index < piece.count {
+      switch self.step {
+      case .data(let remaining), .skip(let remaining):
+        let take = min(remaining, piece.count - index)
+        if case .data = self.step {
+          data(UnsafeRawBufferPointer(rebasing: piece[index..<(index + take)]))
+          self.step = remaining == take ? .key : .data(remaining: remaining - take)
+        } else {
+          self.step = remaining == take ? .key : .skip(remaining: remaining - take)
+        }
+        index += take
+      case .key, .length, .varint:
+        let byte = piece[index]
+        index += 1
+        self.varint |= UInt64(byte & 0x7F) << self.shift
+        self.shift += 7
+        guard byte & 0x80 == 0 else { continue }
+        let value = self.varint
+        self.varint = 0
+        self.shift = 0
+        switch self.step {
+        case .key:
+          switch value & 7 {
+          case 2: self.step = .length(field: value >> 3)
+          case 0: self.step = .varint
+          case 1: self.step = .skip(remaining: 8)
+          case 5: self.step = .skip(remaining: 4)
+          default: self.step = .skip(remaining: piece.count)  // malformed: drop the rest
+          }
+        case .length(let field):
+          let length = Int(clamping: value)
+          if length == 0 {
+            self.step = .key
+          } else {
+            self.step = field == 1 ? .data(remaining: length) : .skip(remaining: length)
+          }
+        default:
+          self.step = .key
+        }
+      }
+    }
+  }
+}
+
+/// The parser of the inbound direction.
+///
+/// `@unchecked Sendable`: only the completion-queue thread uses it, one message after another.
+private final class InboundParser: @unchecked Sendable {
+  private var parser = BytesMessageParser()
+
+  /// Parses a piece, writing `data` bytes with `write`; false once a write has failed.
+  func feed(
+    _ piece: UnsafeRawBufferPointer, first: Bool,
+    write: (UnsafeRawBufferPointer) -> Bool
+  ) -> Bool {
+    if first { self.parser.reset() }
+    var writable = true
+    self.parser.feed(piece) { data in
+      if writable { writable = write(data) }
+    }
+    return writable
+  }
+}
+
+/// The end of one direction of the tunnel, awaited by the session's task.
+private final class ThreadEnd: Sendable {
+  private let state = Mutex<(ended: Bool, waiters: [CheckedContinuation<Void, Never>])>(
+    (false, []))
+
+  func signal() {
+    let waiters = self.state.withLock { state in
+      state.ended = true
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    for waiter in waiters { waiter.resume() }
+  }
+
+  func wait() async {
+    await withCheckedContinuation { continuation in
+      let ended = self.state.withLock { state in
+        if !state.ended { state.waiters.append(continuation) }
+        return state.ended
+      }
+      if ended { continuation.resume() }
+    }
+  }
+}
