@@ -46,7 +46,8 @@ public final class ClientStream: Sendable {
     }
     self.method = method
     self.address = channel.address
-    self.call = CoreCall(handle: created, description: "\(method) on \(channel.address)")
+    self.call = CoreCall(
+      handle: created, description: "\(method) on \(channel.address)", queue: channel.queue)
     let failure = GRPCError.status(
       .unavailable, "\(method) on \(channel.address) ended while sending")
     self.sends = SendQueue(

@@ -13,7 +13,8 @@ final class CompletionQueue: @unchecked Sendable {
   // `finished` semaphore, which is itself thread-safe.
   let queue: OpaquePointer
   private let finished = DispatchSemaphore(value: 0)
-  private let isShutdown = Mutex(false)
+  /// Whether work may still be started on the queue; false once ``shutdown()`` began.
+  private let open = Mutex(true)
 
   /// Creates the queue and starts its drain thread.
   /// - Parameter name: The thread's name, for debuggers.
@@ -46,11 +47,23 @@ final class CompletionQueue: @unchecked Sendable {
     }
   }
 
+  /// Runs `start`, which starts an operation that completes on this queue, unless the queue
+  /// is being shut down: C-core must not be given new work for a queue after its shutdown.
+  /// A completion handler that starts the next operation can race with ``shutdown()``.
+  /// - Returns: false when the queue is shut down and `start` did not run.
+  func whileOpen(_ start: () -> Void) -> Bool {
+    self.open.withLock { open in
+      guard open else { return false }
+      start()
+      return true
+    }
+  }
+
   /// Shuts the queue down and waits for the drain thread to exit. Idempotent.
   func shutdown() {
-    let first = self.isShutdown.withLock { done in
-      defer { done = true }
-      return !done
+    let first = self.open.withLock { open in
+      defer { open = false }
+      return open
     }
     guard first else { return }
     grpc_completion_queue_shutdown(self.queue)

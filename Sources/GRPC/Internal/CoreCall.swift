@@ -10,10 +10,13 @@ final class CoreCall: @unchecked Sendable {
   // thread-safe, and callers keep at most one batch of each kind in flight.
   let handle: OpaquePointer
   let description: String
+  /// The queue the call's operations complete on.
+  private let queue: CompletionQueue
 
-  init(handle: OpaquePointer, description: String) {
+  init(handle: OpaquePointer, description: String, queue: CompletionQueue) {
     self.handle = handle
     self.description = description
+    self.queue = queue
   }
 
   /// Starts a batch and waits for it to complete.
@@ -35,8 +38,17 @@ final class CoreCall: @unchecked Sendable {
     // grpc_call_start_batch returns GRPC_CALL_OK, or an error such as
     // GRPC_CALL_ERROR_TOO_MANY_OPERATIONS or GRPC_CALL_ERROR_INVALID_METADATA when the batch is
     // malformed; then the tag will never complete.
-    let result = batch.ops.withUnsafeBufferPointer { ops in
-      grpc_call_start_batch(self.handle, ops.baseAddress, ops.count, tag, nil)
+    var result = GRPC_CALL_OK
+    let started = self.queue.whileOpen {
+      result = batch.ops.withUnsafeBufferPointer { ops in
+        grpc_call_start_batch(self.handle, ops.baseAddress, ops.count, tag, nil)
+      }
+    }
+    guard started else {
+      // The channel or server is closing: the operation fails as on a cancelled call.
+      Completion.discard(tag)
+      done(.success(false))
+      return
     }
     guard result == GRPC_CALL_OK else {
       Completion.discard(tag)

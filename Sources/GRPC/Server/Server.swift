@@ -132,7 +132,7 @@ public final class Server: Sendable {
       }
       // Ask for the next call before handing this one on, so one request is always pending.
       self.requestCall(into: continuation)
-      continuation.yield(request.take(call))
+      continuation.yield(request.take(call, queue: self.queue))
     }
     let tag = completion.makeTag()
     let result = grpc_server_request_call(
@@ -191,10 +191,10 @@ final class PendingRequest: @unchecked Sendable {
 
   var call: OpaquePointer? { self.callSlot.pointee }
 
-  func take(_ call: OpaquePointer) -> IncomingCall {
+  func take(_ call: OpaquePointer, queue: CompletionQueue) -> IncomingCall {
     let method = String(decoding: ByteBuffers.bytes(of: self.details.pointee.method), as: UTF8.self)
     return IncomingCall(
-      call: CoreCall(handle: call, description: method),
+      call: CoreCall(handle: call, description: method, queue: queue),
       method: method,
       metadata: ByteBuffers.metadata(self.metadata.pointee)
     )

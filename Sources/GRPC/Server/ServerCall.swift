@@ -3,7 +3,8 @@ import Synchronization
 
 /// One call that a peer made to our ``Server``: the request metadata, messages in, messages out.
 ///
-/// A handler receives a `ServerCall`, reads with ``receive()`` and writes with ``send(_:)``;
+/// A handler receives a `ServerCall`, reads with ``receive()`` and writes with ``send(_:)``,
+/// both pipelined: messages are received ahead of the reader and sent behind the writer;
 /// the server ends the call with OK when the handler returns, or with the status of the
 /// ``GRPCError`` it throws. Sends are serialized; receives must not overlap.
 public final class ServerCall: Sendable {
@@ -18,11 +19,14 @@ public final class ServerCall: Sendable {
   private let headers = PendingHeaders()
   private let sendLock = AsyncLock()
   private let sends: SendQueue
+  private let receives: ReceiveQueue
 
   init(call: CoreCall, method: String, metadata: Metadata) {
     self.call = call
     self.method = method
     self.metadata = metadata
+    let cancelled = GRPCError.status(.cancelled, "\(method) was cancelled by the peer")
+    self.receives = ReceiveQueue(call: call, failure: { cancelled })
     let headers = self.headers
     let failure = GRPCError.status(.cancelled, "\(method) ended before a message could be sent")
     self.sends = SendQueue(
@@ -47,13 +51,7 @@ public final class ServerCall: Sendable {
   /// - Returns: The encoded message, or nil once the peer has half-closed.
   /// - Throws: ``GRPCError`` with status `CANCELLED` when the call was cancelled.
   public func receive() async throws(GRPCError) -> [UInt8]? {
-    let batch = Batch()
-    batch.receiveMessage()
-    let received = try await self.run(batch)
-    guard received else {
-      throw GRPCError.status(.cancelled, "\(self.method) was cancelled by the peer")
-    }
-    return batch.message
+    try await self.receives.next()
   }
 
   /// Sends one message to the peer.
@@ -117,20 +115,6 @@ public final class ServerCall: Sendable {
     if let pending {
       batch.sendInitialMetadata(pending)
     }
-  }
-
-  private func run(_ batch: Batch) async throws(GRPCError) -> Bool {
-    let call = self.call
-    let outcome: Result<Bool, GRPCError> = await withTaskCancellationHandler {
-      do throws(GRPCError) {
-        return .success(try await call.run(batch))
-      } catch {
-        return .failure(error)
-      }
-    } onCancel: {
-      call.cancel()
-    }
-    return try outcome.get()
   }
 }
 
