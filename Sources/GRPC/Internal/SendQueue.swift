@@ -257,7 +257,8 @@ final class OutgoingMessage: @unchecked Sendable {
   }
 
   /// A message written in place into C-core's own memory: `fill` gets `capacity` bytes and
-  /// returns the range of them that makes the message. No copy is made afterwards.
+  /// returns the range of them that makes the message. No copy is made afterwards, unless the
+  /// message uses less than half of a large buffer.
   init(capacity: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Range<Int>) rethrows {
     var slice = grpc_slice_malloc(capacity)
     let range: Range<Int>
@@ -271,7 +272,17 @@ final class OutgoingMessage: @unchecked Sendable {
       grpc_slice_unref(slice)
       throw error
     }
-    var part = grpc_slice_sub(slice, range.lowerBound, range.upperBound)
+    // A message that fills little of a large buffer is copied into one of its own size, so
+    // that queued small messages do not each hold a large buffer.
+    var part =
+      range.count * 2 < capacity && capacity > 16 << 10
+      ? withUnsafePointer(to: &slice) { pointer in
+        grpc_slice_from_copied_buffer(
+          UnsafeRawPointer(cgrpc_slice_start(pointer) + range.lowerBound)
+            .assumingMemoryBound(to: CChar.self),
+          range.count)
+      }
+      : grpc_slice_sub(slice, range.lowerBound, range.upperBound)
     grpc_slice_unref(slice)
     self.buffer = grpc_raw_byte_buffer_create(&part, 1)
     grpc_slice_unref(part)

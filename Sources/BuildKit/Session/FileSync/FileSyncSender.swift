@@ -133,17 +133,21 @@ struct FileSyncSender {
     }
     defer { close(descriptor) }
 
+    // Size the buffers by what is left of the file, so a small file does not get a large one.
+    var status = stat()
+    var remaining = fstat(descriptor, &status) == 0 ? Int(status.st_size) : Self.chunkSize
     while true {
+      let want = min(Self.chunkSize, max(remaining, 0) + 1)
       // Read straight into the message C-core sends: the DATA packet's header goes right
       // before the bytes read, and nothing is copied afterwards.
       var readFailure: Int32 = 0
       do {
-        try await call.send(capacity: Self.dataHeaderRoom + Self.chunkSize) { buffer in
+        try await call.send(capacity: Self.dataHeaderRoom + want) { buffer in
           var count = -1
           repeat {
-            count = Foundation.read(
-              descriptor, buffer.baseAddress! + Self.dataHeaderRoom, Self.chunkSize)
+            count = Foundation.read(descriptor, buffer.baseAddress! + Self.dataHeaderRoom, want)
           } while count < 0 && errno == EINTR
+          remaining -= max(count, 0)
           guard count > 0 else {
             readFailure = count < 0 ? errno : 0
             throw EndOfFile()
