@@ -31,9 +31,11 @@ extension BuildKitClient {
     let (session, solveRequest) = self.prepare(request, credentials: credentials)
     self.logger.debug("build \(request.ref): session \(session.id) on \(self.address)")
     do {
-      return try await session.run(on: self.channel) {
+      let result = try await session.run(on: self.channel) {
         try await self.solve(solveRequest, onStatus: onStatus)
       }
+      self.logger.debug("build \(request.ref): session closed")
+      return result
     } catch let error as BuildKitError {
       throw error
     } catch {

@@ -100,13 +100,23 @@ struct GlobalOptions {
     }
   }
 
+  /// The logger of `--debug`: every line on stderr, with its level and the milliseconds since
+  /// the process started; nil without `--debug`.
+  static func debugLogger(enabled: Bool) -> Logger? {
+    guard enabled else { return nil }
+    let start = ContinuousClock.now
+    return Logger(level: .trace) { level, line in
+      let elapsed = ContinuousClock.now - start
+      let milliseconds = Double(elapsed.components.attoseconds) / 1e15
+        + Double(elapsed.components.seconds) * 1000
+      let stamp = String(Int(milliseconds * 10) / 10) + "." + String(Int(milliseconds * 10) % 10)
+      FileHandle.standardError.write(Data("[\(stamp) ms \(level)] \(line)\n".utf8))
+    }
+  }
+
   /// A client for the chosen daemon, connected within the timeout.
   func connectedClient() async throws -> BuildKitClient {
-    let logger: Logger? =
-      self.debug
-      ? Logger(level: .trace) { level, line in
-        FileHandle.standardError.write(Data("[\(level)] \(line)\n".utf8))
-      } : nil
+    let logger = Self.debugLogger(enabled: self.debug)
     let client = try BuildKitClient(
       address: self.address,
       tls: self.tls,

@@ -23,7 +23,7 @@ enum MultiPlatformCommand {
         certificateAuthorityFile: invocation.registryCAFile))
     let builders = try BuilderSet(
       defaultAddress: global.address, platformAddresses: plan.addresses, tls: global.tls,
-      platformTLS: plan.tls, logger: Self.logger(debug: global.debug))
+      platformTLS: plan.tls, logger: GlobalOptions.debugLogger(enabled: global.debug))
     defer { builders.close() }
     try await builders.connect(
       for: plan.build.platforms, timeout: global.timeout, wait: global.wait)
@@ -214,13 +214,6 @@ enum MultiPlatformCommand {
     text.split(separator: "\n", omittingEmptySubsequences: false)
       .map { $0.isEmpty ? "" : prefix + $0 }
       .joined(separator: "\n")
-  }
-
-  private static func logger(debug: Bool) -> Logger? {
-    guard debug else { return nil }
-    return Logger(level: .trace) { level, line in
-      FileHandle.standardError.write(Data("[\(level)] \(line)\n".utf8))
-    }
   }
 
   // MARK: - Metadata
