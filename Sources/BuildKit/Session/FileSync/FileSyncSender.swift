@@ -29,7 +29,6 @@ struct FileSyncSender {
 
   func run() async throws {
     let files = FileTable()
-    let (requests, requested) = AsyncStream<UInt32>.makeStream()
     let call = self.call
     let root = self.root
     let options = self.options
@@ -39,11 +38,7 @@ struct FileSyncSender {
         try await Self.sendListing(root: root, options: options, files: files, call: call)
       }
       group.addTask {
-        defer { requested.finish() }
-        try await Self.receiveRequests(call: call, requests: requested)
-      }
-      group.addTask {
-        try await Self.sendRequestedFiles(requests, root: root, files: files, call: call)
+        try await Self.answerRequests(root: root, files: files, call: call)
       }
       try await group.waitForAll()
     }
@@ -61,8 +56,8 @@ struct FileSyncSender {
       var id: UInt32 = 0
       while let entry = try walker.next() {
         if entry.isRegularFile, !entry.isHardlink {
-          let path = entry.path
-          files.paths.withLock { $0[id] = path }
+          let file = (path: entry.path, size: entry.size)
+          files.paths.withLock { $0[id] = file }
         }
         try await call.send(FSUtil.Packet(type: .stat, stat: FSUtil.Stat(entry)).encoded())
         id += 1
@@ -74,52 +69,50 @@ struct FileSyncSender {
     }
   }
 
-  private static func receiveRequests(
-    call: ServerCall,
-    requests: AsyncStream<UInt32>.Continuation
-  ) async throws {
-    while let bytes = try await call.receive() {
-      let packet = try FSUtil.Packet(decoding: bytes)
-      switch packet.type {
-      case .req:
-        requests.yield(packet.id)
-      case .fin:
-        // The daemon sends FIN once it holds every file it asked for; answer and end the call.
-        try await call.send(FSUtil.Packet(type: .fin).encoded())
-        return
-      case .err:
-        let reason = String(decoding: packet.data, as: UTF8.self)
-        throw GRPCError.status(.unknown, "the daemon failed to receive the files: \(reason)")
-      default:
-        throw GRPCError.status(.invalidArgument, "unexpected packet type \(packet.type.rawValue) from the daemon")
-      }
-    }
-    throw GRPCError.status(.unknown, "the daemon ended the file transfer without finishing it")
-  }
-
-  private static func sendRequestedFiles(
-    _ requests: AsyncStream<UInt32>,
-    root: String,
-    files: FileTable,
-    call: ServerCall
-  ) async throws {
+  /// Answers the daemon's requests until its FIN. A file that fits in one DATA packet is sent
+  /// at once, in the order requested: sends are queued, so several such files are in flight
+  /// while the next is read. Larger files are sent by up to ``filesInFlight`` tasks at a time.
+  private static func answerRequests(root: String, files: FileTable, call: ServerCall)
+    async throws
+  {
     try await withThrowingTaskGroup(of: Void.self) { senders in
       var running = 0
-      for await id in requests {
-        // Each id is requested once; a second request or an id that is not a file is an error.
-        guard let path = files.paths.withLock({ $0.removeValue(forKey: id) }) else {
-          throw GRPCError.status(.invalidArgument, "the daemon requested unknown file id \(id)")
+      while let bytes = try await call.receive() {
+        let packet = try FSUtil.Packet(decoding: bytes)
+        switch packet.type {
+        case .req:
+          let id = packet.id
+          // Each id is requested once; a second request or an id that is not a file is an
+          // error.
+          guard let file = files.paths.withLock({ $0.removeValue(forKey: id) }) else {
+            throw GRPCError.status(.invalidArgument, "the daemon requested unknown file id \(id)")
+          }
+          if file.size < Self.chunkSize {
+            try await Self.sendFile(id: id, path: file.path, root: root, call: call)
+            continue
+          }
+          if running == Self.filesInFlight {
+            try await senders.next()
+            running -= 1
+          }
+          senders.addTask {
+            try await Self.sendFile(id: id, path: file.path, root: root, call: call)
+          }
+          running += 1
+        case .fin:
+          // The daemon sends FIN once it holds every file it asked for; answer and end the call.
+          try await senders.waitForAll()
+          try await call.send(FSUtil.Packet(type: .fin).encoded())
+          return
+        case .err:
+          let reason = String(decoding: packet.data, as: UTF8.self)
+          throw GRPCError.status(.unknown, "the daemon failed to receive the files: \(reason)")
+        default:
+          throw GRPCError.status(
+            .invalidArgument, "unexpected packet type \(packet.type.rawValue) from the daemon")
         }
-        if running == Self.filesInFlight {
-          try await senders.next()
-          running -= 1
-        }
-        senders.addTask {
-          try await Self.sendFile(id: id, path: path, root: root, call: call)
-        }
-        running += 1
       }
-      try await senders.waitForAll()
+      throw GRPCError.status(.unknown, "the daemon ended the file transfer without finishing it")
     }
   }
 
@@ -204,7 +197,7 @@ extension FileSyncSender {
 
 /// The paths of the regular files listed so far, by id, until the daemon requests them.
 final class FileTable: Sendable {
-  let paths = Mutex<[UInt32: String]>([:])
+  let paths = Mutex<[UInt32: (path: String, size: Int64)]>([:])
 }
 
 extension FSUtil.Stat {
