@@ -76,9 +76,11 @@ final class SendQueue: Sendable {
     case fail(GRPCError)
   }
 
-  /// The fast path: start the message, queue it, or report that the sender must wait.
-  private func admit(_ message: OutgoingMessage) -> Admission {
-    self.state.withLock { state in
+  /// The fast path: starts the message or queues it, unless the queue is over its limit.
+  /// - Returns: false when the sender must wait for room.
+  /// - Throws: ``GRPCError`` once an earlier send has failed.
+  private func tryEnqueue(_ message: OutgoingMessage) throws(GRPCError) -> Bool {
+    let admission: Admission = self.state.withLock { state in
       if let failure = state.failure { return .fail(failure) }
       if !state.inFlight {
         state.inFlight = true
@@ -90,6 +92,17 @@ final class SendQueue: Sendable {
       state.pending.append((message, nil))
       state.queuedBytes += message.count
       return .queued
+    }
+    switch admission {
+    case .start:
+      self.start(message, moreFollow: false)
+      return true
+    case .queued:
+      return true
+    case .fail(let error):
+      throw error
+    case .full:
+      return false
     }
   }
 
@@ -114,17 +127,7 @@ final class SendQueue: Sendable {
   /// it waits until this message has been handed to C-core.
   /// - Throws: ``GRPCError`` once an earlier send has failed.
   func enqueue(_ message: OutgoingMessage) async throws(GRPCError) {
-    switch self.admit(message) {
-    case .start:
-      self.start(message, moreFollow: false)
-      return
-    case .queued:
-      return
-    case .fail(let error):
-      throw error
-    case .full:
-      break
-    }
+    guard try !self.tryEnqueue(message) else { return }
     // Over the limit: wait with the message in the queue until its turn comes. A cancelled
     // sender cancels the call, which fails the send in flight and so wakes every waiter.
     let call = self.call
@@ -144,17 +147,7 @@ final class SendQueue: Sendable {
   /// is over its byte limit. Never call it from one of Swift's cooperative threads.
   /// - Throws: ``GRPCError`` once an earlier send has failed.
   func enqueueWaiting(_ message: OutgoingMessage) throws(GRPCError) {
-    switch self.admit(message) {
-    case .start:
-      self.start(message, moreFollow: false)
-      return
-    case .queued:
-      return
-    case .fail(let error):
-      throw error
-    case .full:
-      break
-    }
+    guard try !self.tryEnqueue(message) else { return }
     let semaphore = DispatchSemaphore(value: 0)
     let startHere: Bool
     if let immediate = self.hold(message, .thread(semaphore)) {

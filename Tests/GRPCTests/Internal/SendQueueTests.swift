@@ -16,7 +16,7 @@ struct SendQueueTests {
       while let message = try await call.receive() {
         messages += 1
         bytes += message.count
-        for byte in message { checksum = checksum &* 31 &+ UInt64(byte) }
+        checksum = SendQueueTests.checksum(message, continuing: checksum)
       }
       try await call.send([UInt8](text: "\(messages) \(bytes) \(checksum)"))
     },
@@ -33,6 +33,11 @@ struct SendQueueTests {
     },
   ]
 
+  /// A running checksum over messages in order.
+  static func checksum(_ message: [UInt8], continuing checksum: UInt64) -> UInt64 {
+    message.reduce(checksum) { $0 &* 31 &+ UInt64($1) }
+  }
+
   /// Message `index`: its number, then padding of a length that varies with it.
   static func numbered(_ index: Int) -> [UInt8] {
     [UInt8](text: "\(index):") + [UInt8](repeating: UInt8(index % 251), count: index % 300)
@@ -48,7 +53,7 @@ struct SendQueueTests {
         for index in 0..<20_000 {
           let message = Self.numbered(index)
           expectedBytes += message.count
-          for byte in message { expectedChecksum = expectedChecksum &* 31 &+ UInt64(byte) }
+          expectedChecksum = Self.checksum(message, continuing: expectedChecksum)
           try await stream.send(message)
         }
       }
@@ -83,7 +88,7 @@ struct SendQueueTests {
         stream throws(GRPCError) in
         for index in 0..<40 {
           let message = [UInt8](repeating: UInt8(index), count: 1 << 20)
-          for byte in message { checksum = checksum &* 31 &+ UInt64(byte) }
+          checksum = Self.checksum(message, continuing: checksum)
           try await stream.send(message)
         }
       }
