@@ -60,6 +60,14 @@ public struct TarReader: Sendable {
   ///   the bytes are not a valid archive, ``ContextError/Code/unsupported`` for sparse files, or
   ///   whatever `handler` throws.
   public mutating func consume(_ chunk: [UInt8], _ handler: (Event) throws -> Void) throws {
+    try self.consume(chunk[...], handler)
+  }
+
+  /// Parses the next chunk of archive bytes, given as a slice of a larger buffer; otherwise
+  /// like the form that takes an array.
+  public mutating func consume(
+    _ chunk: ArraySlice<UInt8>, _ handler: (Event) throws -> Void
+  ) throws {
     var cursor = chunk.startIndex
     while cursor < chunk.endIndex {
       switch self.state {

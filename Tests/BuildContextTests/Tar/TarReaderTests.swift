@@ -5,8 +5,9 @@ import Testing
 
 @Suite("TarReader")
 struct TarReaderTests {
-  /// Feeds `archive` in chunks of `size` bytes and collects the entries.
-  static func read(_ archive: [UInt8], chunk size: Int) throws -> [(
+  /// Feeds `archive` in chunks of `size` bytes and collects the entries; with `slices`, each
+  /// chunk is a slice of the archive itself rather than an array of its own.
+  static func read(_ archive: [UInt8], chunk size: Int, slices: Bool = false) throws -> [(
     header: TarHeader, content: [UInt8]
   )] {
     var reader = TarReader()
@@ -14,14 +15,19 @@ struct TarReaderTests {
     var ended = 0
     var offset = 0
     while offset < archive.count {
-      let chunk = Array(archive[offset..<min(offset + size, archive.count)])
-      try reader.consume(chunk) { event in
+      let slice = archive[offset..<min(offset + size, archive.count)]
+      let handle: (TarReader.Event) -> Void = { event in
         switch event {
         case .header(let header): entries.append((header, []))
         case .content(let bytes): entries[entries.count - 1].content += bytes
         case .entryEnd: ended += 1
         case .archiveEnd: break
         }
+      }
+      if slices {
+        try reader.consume(slice, handle)
+      } else {
+        try reader.consume(Array(slice), handle)
       }
       offset += size
     }
@@ -79,6 +85,16 @@ struct TarReaderTests {
     #expect(whole[1].header.modificationTime == 1_700_000_000_123_456_789)
     #expect(whole[3].header.kind == .symlink && whole[3].header.linkName == "dir/file.txt")
     #expect(whole[4].header.kind == .hardlink && whole[4].content.isEmpty)
+  }
+
+  @Test("reads slices of a larger buffer as it reads arrays", arguments: [1, 511, 513, 4096])
+  func slices(_ size: Int) throws {
+    let archive = try Self.sampleArchive()
+    let fromArrays = try Self.read(archive, chunk: size)
+    let fromSlices = try Self.read(archive, chunk: size, slices: true)
+    #expect(fromSlices.map(\.header) == fromArrays.map(\.header))
+    #expect(fromSlices.map(\.content) == fromArrays.map(\.content))
+    #expect(fromSlices.count == 6)
   }
 
   @Test("reads GNU long names and long link names")

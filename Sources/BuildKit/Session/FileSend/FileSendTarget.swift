@@ -35,13 +35,15 @@ public struct FileSendTarget: SessionAttachable {
           try await Self.receiveTarball(call: call, into: path)
         case .standardOutput:
           while let bytes = try await call.receive() {
-            let chunk = try FileSync.BytesMessage(decoding: bytes)
-            try FileHandle.standardOutput.write(contentsOf: chunk.data)
+            try FileHandle.standardOutput.write(contentsOf: FileSync.BytesMessage.data(of: bytes))
           }
         }
       }
     ]
   }
+
+  /// How many bytes of an exported tarball are written to its file at once.
+  static let writeSize = 1 << 20
 
   /// Writes the tar stream to a temporary file beside `path` and renames it into place when
   /// complete, so a failed export never leaves a partial file under the requested name.
@@ -59,12 +61,20 @@ public struct FileSendTarget: SessionAttachable {
     // A stream that ends early looks like one that ended normally, so the archive itself must
     // show that it is complete before it takes the requested name.
     var archive = TarReader()
+    // The daemon sends the stream in pieces of a few KiB; they are written a MiB at a time.
+    var pending: [UInt8] = []
+    pending.reserveCapacity(Self.writeSize)
     do {
       while let bytes = try await call.receive() {
-        let chunk = try FileSync.BytesMessage(decoding: bytes).data
+        let chunk = try FileSync.BytesMessage.data(of: bytes)
         try archive.consume(chunk) { _ in }
-        try handle.write(contentsOf: chunk)
+        pending.append(contentsOf: chunk)
+        if pending.count >= Self.writeSize {
+          try handle.write(contentsOf: pending)
+          pending.removeAll(keepingCapacity: true)
+        }
       }
+      try handle.write(contentsOf: pending)
       try archive.finish()
       guard archive.isAtEnd else {
         throw GRPCError.status(.dataLoss, "the export to \(path) ended before its archive was complete")

@@ -24,6 +24,33 @@ extension FileSync {
   }
 }
 
+extension FileSync.BytesMessage {
+  /// The `data` of an encoded message, as a slice of `bytes` where that is possible.
+  ///
+  /// A message that is just field 1 (the tag byte 0x0A, the length as a varint, the bytes) is
+  /// read in place, without decoding it into a copy; any other encoding is decoded.
+  /// - Throws: ``BuildKitError`` when `bytes` is not a `BytesMessage`.
+  public static func data(of bytes: [UInt8]) throws(BuildKitError) -> ArraySlice<UInt8> {
+    if bytes.isEmpty { return [] }
+    if bytes[0] == 0x0A {
+      var length: UInt64 = 0
+      var shift: UInt64 = 0
+      var index = 1
+      while index < bytes.count, index <= 10 {
+        let byte = bytes[index]
+        index += 1
+        length |= UInt64(byte & 0x7F) << shift
+        shift += 7
+        if byte & 0x80 == 0 {
+          if UInt64(bytes.count - index) == length { return bytes[index...] }
+          break
+        }
+      }
+    }
+    return try Self(decoding: bytes).data[...]
+  }
+}
+
 extension Control {
   /// A chunk of the Control/Session tunnel (`moby.buildkit.v1.BytesMessage`).
   public typealias BytesMessage = FileSync.BytesMessage

@@ -29,6 +29,20 @@ struct SessionMessagesTests {
     #expect(FileSync.BytesMessage().encoded().isEmpty)
   }
 
+  @Test("the data of a bytes message is read in place, or decoded when encoded otherwise")
+  func bytesMessageData() throws {
+    for count in [0, 1, 127, 128, 70_000] {
+      let data = patternBytes(count: count)
+      let encoded = FileSync.BytesMessage(data: data).encoded()
+      #expect(Array(try FileSync.BytesMessage.data(of: encoded)) == data, "\(count) bytes")
+    }
+    // A non-minimal length varint (2 as 82 00) is still read in place; an unknown field after
+    // the data sends the message through the decoder; a length beyond the bytes is refused.
+    #expect(Array(try FileSync.BytesMessage.data(of: bytes("0A 82 00 AB CD"))) == bytes("AB CD"))
+    #expect(Array(try FileSync.BytesMessage.data(of: bytes("0A 01 AB 10 05"))) == bytes("AB"))
+    #expect(throws: BuildKitError.self) { try FileSync.BytesMessage.data(of: bytes("0A 05 AB")) }
+  }
+
   @Test("auth messages round-trip")
   func authRoundTrips() throws {
     let credentials = SessionAuth.CredentialsResponse(username: "user", secret: "pässword")
