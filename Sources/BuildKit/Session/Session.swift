@@ -63,7 +63,8 @@ public struct Session: Sendable {
     guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &descriptors) == 0 else {
       throw BuildKitError(
         code: .sessionFailed,
-        message: "cannot create the socket pair for session \(self.id): \(String(cString: strerror(errno)))"
+        message:
+          "cannot create the socket pair for session \(self.id): \(String(cString: strerror(errno)))"
       )
     }
     let server = Server()
@@ -72,7 +73,8 @@ public struct Session: Sendable {
     } catch {
       close(descriptors[1])
       server.close()
-      throw BuildKitError(code: .sessionFailed, message: "cannot serve session \(self.id)", cause: error)
+      throw BuildKitError(
+        code: .sessionFailed, message: "cannot serve session \(self.id)", cause: error)
     }
     let tunnelEnd = descriptors[1]
     let handlers = self.handlers
@@ -83,13 +85,19 @@ public struct Session: Sendable {
       group.addTask {
         await server.run(handlers: handlers)
       }
+      // The work starts only once the Session call is under way, so the daemon knows the
+      // session before it is asked to use it, however the tasks happen to be scheduled.
+      let (opened, open) = AsyncStream<Void>.makeStream()
       group.addTask {
+        defer { open.finish() }
         do {
-          try await Self.relayTunnel(channel: channel, metadata: metadata, descriptor: tunnelEnd)
+          try await Self.relayTunnel(
+            channel: channel, metadata: metadata, descriptor: tunnelEnd, opened: open)
         } catch {
           throw BuildKitError(code: .sessionFailed, message: "session \(id) failed", cause: error)
         }
       }
+      for await _ in opened { break }
       let result: Swift.Result<Result, any Error>
       do {
         result = .success(try await body())
@@ -122,17 +130,21 @@ public struct Session: Sendable {
     return metadata
   }
 
-  /// Relays the socket to the Session call in both directions until both sides have ended.
+  /// Relays the socket to the Session call in both directions until both sides have ended;
+  /// `opened` hears once the call has been started.
   private static func relayTunnel(
     channel: ClientChannel,
     metadata: Metadata,
-    descriptor: Int32
+    descriptor: Int32,
+    opened: AsyncStream<Void>.Continuation
   ) async throws {
     try await channel.bidirectionalStreaming(
       "/moby.buildkit.v1.Control/Session",
       metadata: metadata
     ) { stream throws(GRPCError) in
-      await SessionTunnel(descriptor: descriptor, stream: stream).run()
+      let tunnel = SessionTunnel(descriptor: descriptor, stream: stream)
+      opened.yield()
+      await tunnel.run()
     }
   }
 }

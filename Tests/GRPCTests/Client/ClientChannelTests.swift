@@ -60,7 +60,28 @@ struct ClientChannelTests {
       descriptorsAfter = Self.count("/proc/self/fd")
     }
     #expect(threadsAfter <= threadsBefore)
-    #expect(descriptorsAfter <= descriptorsBefore)
+    #expect(
+      descriptorsAfter <= descriptorsBefore,
+      "open descriptors by kind: \(Self.descriptorKinds())")
+  }
+
+  /// How many open descriptors point at each kind of thing (`socket`, `anon_inode:[eventfd]`,
+  /// a file's folder), for a failure message that says what was left open.
+  private static func descriptorKinds() -> [String: Int] {
+    var kinds: [String: Int] = [:]
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    for name in names {
+      guard
+        let target = try? FileManager.default.destinationOfSymbolicLink(
+          atPath: "/proc/self/fd/" + name)
+      else { continue }
+      let kind =
+        target.hasPrefix("/")
+        ? (target as NSString).deletingLastPathComponent
+        : String(target.prefix { $0 != "[" || target.hasPrefix("anon_inode") })
+      kinds[kind, default: 0] += 1
+    }
+    return kinds
   }
 
   private static func count(_ directory: String) -> Int {

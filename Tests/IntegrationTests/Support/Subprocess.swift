@@ -95,6 +95,9 @@ enum Subprocess {
       let handle = pipe.fileHandleForReading
       Thread {
         let data = (try? handle.readToEnd()) ?? Data()
+        // Closed here rather than left to the handle's release, which keeps the descriptor
+        // open for as long as Foundation holds on to the pipe.
+        try? handle.close()
         collector.closed(stream, data: data)
       }.start()
     }

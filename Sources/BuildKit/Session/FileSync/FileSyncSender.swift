@@ -116,7 +116,9 @@ struct FileSyncSender {
     }
   }
 
-  private static func sendFile(id: UInt32, path: String, root: String, call: ServerCall) async throws {
+  private static func sendFile(id: UInt32, path: String, root: String, call: ServerCall)
+    async throws
+  {
     let fullPath = root.hasSuffix("/") ? root + path : root + "/" + path
     let descriptor = open(fullPath, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
