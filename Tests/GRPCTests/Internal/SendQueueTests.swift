@@ -43,22 +43,33 @@ struct SendQueueTests {
     [UInt8](text: "\(index):") + [UInt8](repeating: UInt8(index % 251), count: index % 300)
   }
 
-  @Test("twenty thousand small messages from the client arrive complete and in order")
-  func manySmallMessagesFromTheClient() async throws {
+  /// Sends `messages` to the absorbing handler on one client-streaming call.
+  /// - Returns: The handler's answer and the answer that means everything arrived in order.
+  func absorb(_ messages: some Sequence<[UInt8]> & Sendable) async throws -> (
+    answer: String, expected: String
+  ) {
     try await Loopback.run(handlers: Self.handlers) { client in
-      var expectedBytes = 0
-      var expectedChecksum: UInt64 = 0
+      var count = 0
+      var bytes = 0
+      var checksum: UInt64 = 0
       let response = try await client.clientStreaming("/test.Queue/Absorb") {
         stream throws(GRPCError) in
-        for index in 0..<20_000 {
-          let message = Self.numbered(index)
-          expectedBytes += message.count
-          expectedChecksum = Self.checksum(message, continuing: expectedChecksum)
+        for message in messages {
+          count += 1
+          bytes += message.count
+          checksum = Self.checksum(message, continuing: checksum)
           try await stream.send(message)
         }
       }
-      #expect(response.text == "20000 \(expectedBytes) \(expectedChecksum)")
+      return (response.text, "\(count) \(bytes) \(checksum)")
     }
+  }
+
+  @Test("twenty thousand small messages from the client arrive complete and in order")
+  func manySmallMessagesFromTheClient() async throws {
+    let outcome = try await self.absorb((0..<20_000).lazy.map(Self.numbered))
+    #expect(outcome.answer == outcome.expected)
+    #expect(outcome.answer.hasPrefix("20000 "))
   }
 
   @Test("twenty thousand small messages from the server arrive complete and in order")
@@ -82,18 +93,10 @@ struct SendQueueTests {
 
   @Test("forty messages of a mebibyte, more than may wait at once, all arrive")
   func largeMessagesBeyondTheQueueLimit() async throws {
-    try await Loopback.run(handlers: Self.handlers) { client in
-      var checksum: UInt64 = 0
-      let response = try await client.clientStreaming("/test.Queue/Absorb") {
-        stream throws(GRPCError) in
-        for index in 0..<40 {
-          let message = [UInt8](repeating: UInt8(index), count: 1 << 20)
-          checksum = Self.checksum(message, continuing: checksum)
-          try await stream.send(message)
-        }
-      }
-      #expect(response.text == "40 \(40 << 20) \(checksum)")
-    }
+    let outcome = try await self.absorb(
+      (0..<40).lazy.map { [UInt8](repeating: UInt8($0), count: 1 << 20) })
+    #expect(outcome.answer == outcome.expected)
+    #expect(outcome.answer.hasPrefix("40 \(40 << 20) "))
   }
 
   @Test("sending on after the server ended the call fails instead of hanging")
