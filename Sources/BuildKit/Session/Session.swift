@@ -9,9 +9,9 @@ public import GRPC
 /// connection in which the daemon is the client and we are the server, and we send our side's
 /// bytes back the same way. We run our ``GRPC/Server`` on one end of a socketpair and relay the
 /// other end to the call. The daemon health-checks the session every few seconds and calls our
-/// file sync, auth, secrets and export services as the build needs them. The session ends when
-/// we half-close the call; if the inner connection dies first, we end the call ourselves,
-/// since the daemon does not.
+/// file sync, auth, secrets and export services as the build needs them. When the work is done
+/// we cancel the call, which ends the session on the daemon; if the inner connection dies
+/// first, we half-close the call ourselves, since the daemon does not end it.
 public struct Session: Sendable {
   /// The session id, sent as `SolveRequest.session`.
   public let id: String
@@ -104,8 +104,10 @@ public struct Session: Sendable {
       } catch {
         result = .failure(error)
       }
-      // Ending our server closes its end of the socketpair; the tunnel sees the end of the
-      // socket and half-closes the Session call, and the daemon then ends it.
+      // The work is over: end the session at once, as buildctl does, by cancelling the Session
+      // call (the tunnel's task cancels it) instead of half-closing it and waiting for the
+      // daemon to end it.
+      group.cancelAll()
       server.close()
       shutdown(tunnelEnd, Int32(SHUT_RDWR))
       defer { close(tunnelEnd) }
