@@ -15,7 +15,6 @@ public final class ClientStream: Sendable {
   private let address: Address
   private let status = OneShot<Batch>()
   private let headers = OneShot<Metadata>()
-  private let sendLock = AsyncLock()
   private let sends: SendQueue
   private let halfClosed = Mutex(false)
 
@@ -108,11 +107,9 @@ public final class ClientStream: Sendable {
       try await self.throwFinalStatus()
       throw error
     }
-    try await self.sendLock.withLock { () async throws(GRPCError) in
-      let batch = Batch()
-      batch.sendCloseFromClient()
-      _ = try await self.runCancellable(batch)
-    }
+    let batch = Batch()
+    batch.sendCloseFromClient()
+    _ = try await self.runCancellable(batch)
   }
 
   /// Receives the next message.

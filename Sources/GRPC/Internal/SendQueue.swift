@@ -22,10 +22,10 @@ final class SendQueue: Sendable {
     case task(CheckedContinuation<Bool, Never>)
     case thread(DispatchSemaphore)
 
-    /// Wakes the sender; `startHere` tells it to start its message itself.
-    func wake(startHere: Bool) {
+    /// Wakes the sender, whose message has gone out (or failed with the call).
+    func wake() {
       switch self {
-      case .task(let continuation): continuation.resume(returning: startHere)
+      case .task(let continuation): continuation.resume(returning: false)
       case .thread(let semaphore): semaphore.signal()
       }
     }
@@ -229,7 +229,7 @@ final class SendQueue: Sendable {
       return (message, state.head < state.pending.count)
     }
     if let next { self.start(next.message, moreFollow: next.moreFollow) }
-    for waiter in wakeSenders { waiter.wake(startHere: false) }
+    for waiter in wakeSenders { waiter.wake() }
     for continuation in wakeDrainers { continuation.resume() }
   }
 }

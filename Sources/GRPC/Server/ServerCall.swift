@@ -6,7 +6,7 @@ import Synchronization
 /// A handler receives a `ServerCall`, reads with ``receive()`` and writes with ``send(_:)``,
 /// both pipelined: messages are received ahead of the reader and sent behind the writer;
 /// the server ends the call with OK when the handler returns, or with the status of the
-/// ``GRPCError`` it throws. Sends are serialized; receives must not overlap.
+/// ``GRPCError`` it throws. Sends go out in order; receives must not overlap.
 public final class ServerCall: Sendable {
   /// The method path the peer called, e.g. `/grpc.health.v1.Health/Check`.
   public let method: String
@@ -17,7 +17,6 @@ public final class ServerCall: Sendable {
   private let closed = OneShot<Bool>()
   /// The response headers, until they have gone out with the first message or the status.
   private let headers = PendingHeaders()
-  private let sendLock = AsyncLock()
   private let sends: SendQueue
   private let receives: ReceiveQueue
 
@@ -81,16 +80,14 @@ public final class ServerCall: Sendable {
     // The status goes after every queued message; if one of them failed, the call is over and
     // the status batch fails harmlessly.
     try? await self.sends.drain()
-    try? await self.sendLock.withLock { () async throws(GRPCError) in
-      let batch = Batch()
-      Self.addHeadersIfNeeded(self.headers, to: batch)
-      var trailers = Metadata()
-      if let details {
-        trailers.append("grpc-status-details-bin", bytes: details)
-      }
-      batch.sendStatus(status, message: message, trailers: trailers)
-      _ = try await self.call.run(batch)
+    let batch = Batch()
+    Self.addHeadersIfNeeded(self.headers, to: batch)
+    var trailers = Metadata()
+    if let details {
+      trailers.append("grpc-status-details-bin", bytes: details)
     }
+    batch.sendStatus(status, message: message, trailers: trailers)
+    _ = try? await self.call.run(batch)
     _ = await self.closed.value()
   }
 
