@@ -148,10 +148,7 @@ struct FileSyncSender {
             throw EndOfFile()
           }
           let header = Self.dataPacketHeader(id: id, length: count)
-          let start = Self.dataHeaderRoom - header.count
-          for (offset, byte) in header.enumerated() {
-            buffer[start + offset] = byte
-          }
+          let start = ProtobufFraming.place(header, before: Self.dataHeaderRoom, in: buffer)
           return start..<(Self.dataHeaderRoom + count)
         }
       } catch is EndOfFile {
@@ -179,21 +176,11 @@ extension FileSyncSender {
   /// `data` (field 4, length-delimited). At most 14 bytes.
   static func dataPacketHeader(id: UInt32, length: Int) -> [UInt8] {
     var header: [UInt8] = [0x08, UInt8(FSUtil.PacketType.data.rawValue)]
-    func varint(_ value: UInt64) {
-      var value = value
-      while value >= 0x80 {
-        header.append(UInt8(value & 0x7F) | 0x80)
-        value >>= 7
-      }
-      header.append(UInt8(value))
-    }
     if id != 0 {
       header.append(0x18)
-      varint(UInt64(id))
+      ProtobufFraming.appendVarint(UInt64(id), to: &header)
     }
-    header.append(0x22)
-    varint(UInt64(length))
-    return header
+    return header + ProtobufFraming.lengthDelimitedHeader(field: 4, length: length)
   }
 }
 

@@ -70,17 +70,9 @@ final class SessionTunnel: Sendable {
             count = read(descriptor, buffer.baseAddress! + Self.headerRoom, Self.chunkSize)
           } while count < 0 && errno == EINTR
           guard count > 0 else { throw EndOfInput() }
-          var header: [UInt8] = [0x0A]
-          var length = UInt(count)
-          while length >= 0x80 {
-            header.append(UInt8(length & 0x7F) | 0x80)
-            length >>= 7
-          }
-          header.append(UInt8(length))
-          let start = Self.headerRoom - header.count
-          for (offset, byte) in header.enumerated() {
-            buffer[start + offset] = byte
-          }
+          let start = ProtobufFraming.place(
+            ProtobufFraming.lengthDelimitedHeader(field: 1, length: count),
+            before: Self.headerRoom, in: buffer)
           return start..<(Self.headerRoom + count)
         }
       } catch {

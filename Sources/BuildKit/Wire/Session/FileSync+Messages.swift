@@ -32,20 +32,10 @@ extension FileSync.BytesMessage {
   /// - Throws: ``BuildKitError`` when `bytes` is not a `BytesMessage`.
   public static func data(of bytes: [UInt8]) throws(BuildKitError) -> ArraySlice<UInt8> {
     if bytes.isEmpty { return [] }
-    if bytes[0] == 0x0A {
-      var length: UInt64 = 0
-      var shift: UInt64 = 0
-      var index = 1
-      while index < bytes.count, index <= 10 {
-        let byte = bytes[index]
-        index += 1
-        length |= UInt64(byte & 0x7F) << shift
-        shift += 7
-        if byte & 0x80 == 0 {
-          if UInt64(bytes.count - index) == length { return bytes[index...] }
-          break
-        }
-      }
+    if bytes[0] == 0x0A, let (length, start) = ProtobufFraming.readVarint(in: bytes, at: 1),
+      UInt64(bytes.count - start) == length
+    {
+      return bytes[start...]
     }
     return try Self(decoding: bytes).data[...]
   }
