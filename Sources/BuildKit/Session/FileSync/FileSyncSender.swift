@@ -88,7 +88,7 @@ struct FileSyncSender {
             throw GRPCError.status(.invalidArgument, "the daemon requested unknown file id \(id)")
           }
           if file.size < Self.chunkSize {
-            try await Self.sendFile(id: id, path: file.path, root: root, call: call)
+            try await Self.sendFile(id: id, file: file, root: root, call: call)
             continue
           }
           if running == Self.filesInFlight {
@@ -96,7 +96,7 @@ struct FileSyncSender {
             running -= 1
           }
           senders.addTask {
-            try await Self.sendFile(id: id, path: file.path, root: root, call: call)
+            try await Self.sendFile(id: id, file: file, root: root, call: call)
           }
           running += 1
         case .fin:
@@ -116,9 +116,12 @@ struct FileSyncSender {
     }
   }
 
-  private static func sendFile(id: UInt32, path: String, root: String, call: ServerCall)
-    async throws
-  {
+  /// Sends one file as DATA packets, then the empty one that ends it.
+  /// - Parameter file: Its path and the size the listing gave, which sizes the buffers.
+  private static func sendFile(
+    id: UInt32, file: (path: String, size: Int64), root: String, call: ServerCall
+  ) async throws {
+    let path = file.path
     let fullPath = root.hasSuffix("/") ? root + path : root + "/" + path
     let descriptor = open(fullPath, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else {
@@ -128,9 +131,10 @@ struct FileSyncSender {
     }
     defer { close(descriptor) }
 
-    // Size the buffers by what is left of the file, so a small file does not get a large one.
-    var status = stat()
-    var remaining = fstat(descriptor, &status) == 0 ? Int(status.st_size) : Self.chunkSize
+    // Size the buffers by what is left of the file, so a small file does not get a large one;
+    // one byte more than expected shows the end with the same read. A file that has grown
+    // since it was listed is read on in whole chunks.
+    var remaining = Int(clamping: file.size)
     while true {
       let want = min(Self.chunkSize, max(remaining, 0) + 1)
       // Read straight into the message C-core sends: the DATA packet's header goes right
@@ -143,6 +147,7 @@ struct FileSyncSender {
             count = Foundation.read(descriptor, buffer.baseAddress! + Self.dataHeaderRoom, want)
           } while count < 0 && errno == EINTR
           remaining -= max(count, 0)
+          if remaining < 0 { remaining = Self.chunkSize }
           guard count > 0 else {
             readFailure = count < 0 ? errno : 0
             throw EndOfFile()
