@@ -106,11 +106,10 @@ struct GlobalOptions {
     guard enabled else { return nil }
     let start = ContinuousClock.now
     return Logger(level: .trace) { level, line in
-      let elapsed = ContinuousClock.now - start
-      let milliseconds = Double(elapsed.components.attoseconds) / 1e15
-        + Double(elapsed.components.seconds) * 1000
-      let stamp = String(Int(milliseconds * 10) / 10) + "." + String(Int(milliseconds * 10) % 10)
-      FileHandle.standardError.write(Data("[\(stamp) ms \(level)] \(line)\n".utf8))
+      let elapsed = (ContinuousClock.now - start).components
+      let tenths = elapsed.seconds * 10_000 + elapsed.attoseconds / 100_000_000_000_000
+      FileHandle.standardError.write(
+        Data("[\(tenths / 10).\(tenths % 10) ms \(level)] \(line)\n".utf8))
     }
   }
 

@@ -73,20 +73,8 @@ struct BuildInvocation {
     ),
     OptionSpec(
       ["--index-type"], .value, valueName: "TYPE", help: "oci (default) or docker manifest list"),
-    OptionSpec(
-      ["--insecure-registry"],
-      .values,
-      valueName: "HOST[:PORT]",
-      help: "registry reached over plain HTTP or unverified TLS"
-    ),
-    OptionSpec(
-      ["--registry-cacert"],
-      .value,
-      valueName: "FILE",
-      help: "PEM file of CA certificates this client trusts for registries, besides the system's"
-    ),
     OptionSpec(["--push-from-client"], .flag, help: "push through this client, not the daemon"),
-  ]
+  ] + RegistryOptions.specs
 
   var request = BuildRequest()
   var progress: String
@@ -97,14 +85,13 @@ struct BuildInvocation {
   var builders: [String: String] = [:]
   /// TLS settings of the builders that give their own (`--builder P=ADDR,tlsdir=DIR`).
   var builderTLS: [String: TLSConfiguration] = [:]
-  /// Extra CA certificates for this client's registry connections (`--registry-cacert`).
-  var registryCAFile: String?
+  /// This client's own registry connections (`--insecure-registry`, `--registry-cacert`).
+  var registry: RegistryOptions
   /// Image references to push (`--tag`, or `--registry/--repo:--tag`).
   var tags: [String] = []
   var push = false
   var archTags = false
   var indexType = "oci"
-  var insecureRegistries: Set<String> = []
   var pushFromClient = false
 
   /// Whether the build runs one solve per platform and joins the results into an index.
@@ -114,6 +101,7 @@ struct BuildInvocation {
 
   init(_ arguments: ParsedArguments, environment: [String: String], command: String) throws {
     self.environment = environment
+    self.registry = try RegistryOptions(arguments, command: command)
     func usage(_ message: String) -> UsageError { UsageError(message, command: command) }
     guard arguments.positionals.isEmpty else {
       throw usage(
@@ -175,13 +163,8 @@ struct BuildInvocation {
       self.builders[platform] = address
       self.builderTLS[platform] = tls
     }
-    self.registryCAFile = arguments.value("registry-cacert")
-    if let file = self.registryCAFile, !FileManager.default.isReadableFile(atPath: file) {
-      throw UsageError("--registry-cacert \(file) is not a readable file", command: command)
-    }
     self.archTags = arguments.flag("arch-tags")
     self.pushFromClient = arguments.flag("push-from-client")
-    self.insecureRegistries = Set(arguments.all("insecure-registry"))
     self.indexType = arguments.value("index-type") ?? "oci"
     guard ["oci", "docker"].contains(self.indexType) else {
       throw UsageError(

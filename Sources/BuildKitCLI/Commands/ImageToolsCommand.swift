@@ -29,29 +29,15 @@ enum ImageToolsCommand: Command {
     OptionSpec(
       ["--index-type"], .value, valueName: "TYPE",
       help: "create: oci (default) or docker manifest list"),
-    OptionSpec(
-      ["--insecure-registry"], .values, valueName: "HOST[:PORT]",
-      help: "registry reached over plain HTTP or unverified TLS"),
-    OptionSpec(
-      ["--registry-cacert"], .value, valueName: "FILE",
-      help: "PEM file of CA certificates to trust for registries, besides the system's"),
-  ]
+  ] + RegistryOptions.specs
 
   static func run(_ arguments: ParsedArguments, context: CommandContext) async throws -> Int32 {
     guard let subcommand = arguments.positionals.first else {
       throw UsageError("imagetools needs a subcommand: inspect or create", command: self.name)
     }
     let rest = Array(arguments.positionals.dropFirst())
-    let caFile = arguments.value("registry-cacert")
-    if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
-      throw UsageError("--registry-cacert \(caFile) is not a readable file", command: self.name)
-    }
-    let registry = RegistryClient(
-      configuration: RegistryClient.Configuration(
-        credentials: CredentialStore(environment: context.environment),
-        insecureRegistries: Set(arguments.all("insecure-registry")),
-        certificateAuthorityFile: caFile))
-    let tools = ImageTools(registry: registry)
+    let registry = try RegistryOptions(arguments, command: self.name)
+    let tools = ImageTools(registry: registry.client(environment: context.environment))
     switch subcommand {
     case "inspect":
       for option in ["tag", "append", "dry-run", "index-type"] where Self.given(option, arguments) {

@@ -16,11 +16,7 @@ enum MultiPlatformCommand {
     async throws -> Int32
   {
     let plan = try Plan(invocation, command: BuildCommand.name)
-    let registry = RegistryClient(
-      configuration: RegistryClient.Configuration(
-        credentials: CredentialStore(environment: context.environment),
-        insecureRegistries: invocation.insecureRegistries,
-        certificateAuthorityFile: invocation.registryCAFile))
+    let registry = invocation.registry.client(environment: context.environment)
     let builders = try BuilderSet(
       defaultAddress: global.address, platformAddresses: plan.addresses, tls: global.tls,
       platformTLS: plan.tls, logger: GlobalOptions.debugLogger(enabled: global.debug))

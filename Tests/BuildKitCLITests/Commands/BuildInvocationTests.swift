@@ -195,7 +195,7 @@ struct BuildInvocationTests {
     let invocation = try self.invocation([
       "--context", context.path, "--registry-cacert", dockerfile,
     ])
-    #expect(invocation.registryCAFile == dockerfile)
+    #expect(invocation.registry.certificateAuthorityFile == dockerfile)
     let error = #expect(throws: UsageError.self) {
       try self.invocation(["--context", context.path, "--registry-cacert", context.path + "/none"])
     }
