@@ -49,9 +49,12 @@ public struct FileSendTarget: SessionAttachable {
   /// complete, so a failed export never leaves a partial file under the requested name.
   private static func receiveTarball(call: ServerCall, into path: String) async throws {
     let directory = (path as NSString).deletingLastPathComponent
-    let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).partial-\(getpid())"
+    let temporary =
+      (directory.isEmpty ? "." : directory)
+      + "/.\((path as NSString).lastPathComponent).partial-\(getpid())"
     guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-      throw GRPCError.status(.permissionDenied, "cannot create \(temporary) for the export to \(path)")
+      throw GRPCError.status(
+        .permissionDenied, "cannot create \(temporary) for the export to \(path)")
     }
     var complete = false
     defer {
@@ -77,19 +80,23 @@ public struct FileSendTarget: SessionAttachable {
       try handle.write(contentsOf: pending)
       try archive.finish()
       guard archive.isAtEnd else {
-        throw GRPCError.status(.dataLoss, "the export to \(path) ended before its archive was complete")
+        throw GRPCError.status(
+          .dataLoss, "the export to \(path) ended before its archive was complete")
       }
       try handle.synchronize()
       try handle.close()
     } catch let error as ContextError {
       try? handle.close()
-      throw GRPCError.status(.dataLoss, "the export to \(path) is not a complete archive: \(error.message)")
+      throw GRPCError.status(
+        .dataLoss, "the export to \(path) is not a complete archive: \(error.message)")
     } catch {
       try? handle.close()
       throw error
     }
     guard rename(temporary, path) == 0 else {
-      throw GRPCError.status(.permissionDenied, "cannot move the export into \(path): \(String(cString: strerror(errno)))")
+      throw GRPCError.status(
+        .permissionDenied,
+        "cannot move the export into \(path): \(String(cString: strerror(errno)))")
     }
     complete = true
   }
