@@ -119,11 +119,19 @@ public final class Server: Sendable {
     self.destroy()
   }
 
-  private func requestCall(into continuation: AsyncStream<IncomingCall>.Continuation) {
-    guard let server = self.state.withLock({ $0.shutdownStarted ? nil : $0.server }) else {
-      continuation.finish()
-      return
+  /// Runs `body` with the server unless its shutdown has begun, holding the lock that
+  /// ``close()`` takes to begin it: a request for a call that raced with the shutdown could
+  /// otherwise reach a server that `destroy()` has already freed.
+  /// - Returns: false when the shutdown has begun and `body` did not run.
+  private func whileAccepting(_ body: (OpaquePointer) -> Void) -> Bool {
+    self.state.withLock { state in
+      guard !state.shutdownStarted, let server = state.server else { return false }
+      body(server)
+      return true
     }
+  }
+
+  private func requestCall(into continuation: AsyncStream<IncomingCall>.Continuation) {
     let request = PendingRequest()
     let completion = Completion { [self] success in
       guard success, let call = request.call else {
@@ -135,16 +143,19 @@ public final class Server: Sendable {
       continuation.yield(request.take(call, queue: self.queue))
     }
     let tag = completion.makeTag()
-    let result = grpc_server_request_call(
-      server,
-      request.callSlot,
-      request.details,
-      request.metadata,
-      self.queue.queue,
-      self.queue.queue,
-      tag
-    )
-    if result != GRPC_CALL_OK {
+    var result = GRPC_CALL_OK
+    let asked = self.whileAccepting { server in
+      result = grpc_server_request_call(
+        server,
+        request.callSlot,
+        request.details,
+        request.metadata,
+        self.queue.queue,
+        self.queue.queue,
+        tag
+      )
+    }
+    if !asked || result != GRPC_CALL_OK {
       Completion.discard(tag)
       continuation.finish()
     }
