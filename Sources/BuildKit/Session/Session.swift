@@ -79,46 +79,42 @@ public struct Session: Sendable {
     let tunnelEnd = descriptors[1]
     let handlers = self.handlers
     let metadata = self.metadata(methods: handlers.keys.sorted())
-    let id = self.id
 
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask {
-        await server.run(handlers: handlers)
-      }
-      // The work starts only once the Session call is under way, so the daemon knows the
-      // session before it is asked to use it, however the tasks happen to be scheduled.
-      let (opened, open) = AsyncStream<Void>.makeStream()
-      group.addTask {
-        defer { open.finish() }
-        do {
-          try await Self.relayTunnel(
-            channel: channel, metadata: metadata, descriptor: tunnelEnd, opened: open)
-        } catch {
-          throw BuildKitError(code: .sessionFailed, message: "session \(id) failed", cause: error)
-        }
-      }
-      for await _ in opened { break }
-      let result: Swift.Result<Result, any Error>
-      do {
-        result = .success(try await body())
-      } catch {
-        result = .failure(error)
-      }
-      // The work is over: end the session at once, as buildctl does, by cancelling the Session
-      // call (the tunnel's task cancels it) instead of half-closing it and waiting for the
-      // daemon to end it.
-      group.cancelAll()
-      server.close()
-      shutdown(tunnelEnd, Int32(SHUT_RDWR))
-      defer { close(tunnelEnd) }
-      do {
-        try await group.waitForAll()
-      } catch {
-        // A session that broke down after the work finished does not fail the work.
-        if case .success = result {} else { throw result.failure! }
-      }
-      return try result.get()
+    // The server and the tunnel run in tasks of their own rather than in a task group, so that
+    // the caller has its result as soon as the work is done: taking down C-core's server and
+    // the cancelled call takes a millisecond or more, which a caller that builds again and
+    // again should not wait for. Nothing the two report is lost: once the work has ended, a
+    // failing session no longer fails it, and before that the work itself fails.
+    let serving = Task {
+      await server.run(handlers: handlers)
     }
+    // The work starts only once the Session call is under way, so the daemon knows the
+    // session before it is asked to use it, however the tasks happen to be scheduled.
+    let (opened, open) = AsyncStream<Void>.makeStream()
+    let tunnel = Task {
+      defer { open.finish() }
+      try? await Self.relayTunnel(
+        channel: channel, metadata: metadata, descriptor: tunnelEnd, opened: open)
+    }
+    for await _ in opened { break }
+    let result: Swift.Result<Result, any Error>
+    do {
+      result = .success(try await body())
+    } catch {
+      result = .failure(error)
+    }
+    // The work is over: end the session at once, as buildctl does, by cancelling the Session
+    // call instead of half-closing it and waiting for the daemon to end it.
+    tunnel.cancel()
+    serving.cancel()
+    server.close()
+    shutdown(tunnelEnd, Int32(SHUT_RDWR))
+    Task {
+      await tunnel.value
+      await serving.value
+      close(tunnelEnd)
+    }
+    return try result.get()
   }
 
   private func metadata(methods: [String]) -> Metadata {
@@ -151,9 +147,3 @@ public struct Session: Sendable {
   }
 }
 
-extension Swift.Result {
-  fileprivate var failure: Failure? {
-    if case .failure(let error) = self { return error }
-    return nil
-  }
-}

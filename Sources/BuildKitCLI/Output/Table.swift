@@ -54,10 +54,12 @@ enum ByteSize {
     // formatting rounds the exact binary value as Go's does, and costs far less than
     // Foundation's String(format:) when a listing has thousands of sizes.
     var characters = [CChar](repeating: 0, count: 32)
-    _ = withVaList([value]) { arguments in
+    let length = withVaList([value]) { arguments in
       vsnprintf(&characters, characters.count, "%.2f", arguments)
     }
-    var text = String(cString: characters)
+    var text = String(
+      decoding: characters.prefix(max(0, min(Int(length), characters.count - 1))).map { UInt8(bitPattern: $0) },
+      as: UTF8.self)
     if text.hasSuffix(".00") { text.removeLast(3) }
     return text + units[unit]
   }
