@@ -67,7 +67,7 @@ public struct Session: Sendable {
           "cannot create the socket pair for session \(self.id): \(String(cString: strerror(errno)))"
       )
     }
-    let server = Server()
+    let server = Server(sharingThreadOf: channel)
     do {
       try server.addConnection(fileDescriptor: descriptors[0])
     } catch {

@@ -207,13 +207,17 @@ extension ClientStream {
   /// between: the next receive starts as soon as one message has been handed on.
   ///
   /// `onPiece` gets each piece and whether it is the first of its message, and returns false
-  /// to stop receiving. `onEnd` runs once, when the stream ends, the call ends or `onPiece`
-  /// stops; ``finish()`` then tells how the call ended. Both run on the completion-queue thread
-  /// and hold up the channel's other completions while they run: they may block briefly (on a
-  /// local socket, say), never on other work of this channel. No other receive may run on the
-  /// stream meanwhile.
+  /// to stop receiving. After each whole message, `holdNext` may take over: returning true, it
+  /// promises to call the `resume` closure it was given (from any thread) once the next
+  /// receive may start; until then none does. `onEnd` runs once, when the stream ends, the call
+  /// ends or `onPiece` stops; ``finish()`` then tells how the call ended. The three run on the
+  /// completion-queue thread, which other calls, and servers sharing it, also need: they must
+  /// not block. No other receive may run on the stream meanwhile.
   public func receiveAll(
     onPiece: @escaping @Sendable (UnsafeRawBufferPointer, _ first: Bool) -> Bool,
+    holdNext: @escaping @Sendable (_ resume: @escaping @Sendable () -> Void) -> Bool = { _ in
+      false
+    },
     onEnd: @escaping @Sendable () -> Void
   ) {
     let batch = Batch()
@@ -228,11 +232,14 @@ extension ClientStream {
           going = onPiece(piece, first)
           first = false
         }
-      if received, going {
-        self.receiveAll(onPiece: onPiece, onEnd: onEnd)
-      } else {
+      guard received, going else {
         onEnd()
+        return
       }
+      let next: @Sendable () -> Void = {
+        self.receiveAll(onPiece: onPiece, holdNext: holdNext, onEnd: onEnd)
+      }
+      if !holdNext(next) { next() }
     }
   }
 }

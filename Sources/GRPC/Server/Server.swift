@@ -26,11 +26,20 @@ public final class Server: Sendable {
   private let shutdownDone = DispatchSemaphore(value: 0)
 
   /// Creates and starts a server with no listening ports.
-  public init() {
+  /// - Parameter channel: A channel whose completion-queue thread the server shares, or nil
+  ///   for a thread of its own. A session server relays its connection through a call on that
+  ///   channel: sharing the thread carries each message through both with one thread instead of
+  ///   handing it between two, which C-core's poller otherwise does for every message. The
+  ///   channel may be closed first; the thread stays until the server is gone.
+  public init(sharingThreadOf channel: ClientChannel? = nil) {
     CoreLibrary.retain()
     let server = ChannelArguments.standard(messageLimit: Int32(ClientChannel.messageLimit))
       .withCoreArguments { args in grpc_server_create(args, nil)! }
-    self.queue = CompletionQueue(name: "grpc-server")
+    if let shared = channel?.queue, shared.share() {
+      self.queue = shared
+    } else {
+      self.queue = CompletionQueue(name: "grpc-server")
+    }
     grpc_server_register_completion_queue(server, self.queue.queue, nil)
     // A server without ports can be started; connections are added afterwards, which C-core
     // needs in this order to poll them.

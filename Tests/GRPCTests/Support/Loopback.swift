@@ -7,16 +7,18 @@ struct Loopback {
   let server: Server
   let client: ClientChannel
 
-  /// Runs `body` with a served loopback pair and tears both down afterwards.
+  /// Runs `body` with a served loopback pair and tears both down afterwards, the client first.
+  /// - Parameter sharingThread: Whether the server shares the client's completion-queue thread.
   static func run<T: Sendable>(
     handlers: [String: Server.Handler],
+    sharingThread: Bool = false,
     _ body: @Sendable (ClientChannel) async throws -> T
   ) async throws -> T {
     var fds: [Int32] = [0, 0]
     #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
-    let server = Server()
-    try server.addConnection(fileDescriptor: fds[0])
     let client = try ClientChannel(connectedSocket: fds[1], address: .unix(path: "socketpair"))
+    let server = Server(sharingThreadOf: sharingThread ? client : nil)
+    try server.addConnection(fileDescriptor: fds[0])
     return try await withThrowingTaskGroup(of: T?.self) { group in
       group.addTask {
         await server.run(handlers: handlers)

@@ -11,7 +11,8 @@
 //   writes its `data` field to the socket straight from C-core's slices, parsing the message as
 //   the slices come, and starts the next receive. The daemon sends an export as tens of
 //   thousands of small messages; waking another thread for each would cost more than the
-//   copying.
+//   copying. Our server shares that thread, so these writes never block: what the socket does
+//   not take at once is left to a writer thread, and the next message waits for it.
 //
 // When our server closes its connection the out thread sees the end of the socket and the call
 // is half-closed; when the daemon ends the call, the in thread shuts the socket's write side so
@@ -85,28 +86,17 @@ final class SessionTunnel: Sendable {
   private static func relayIn(
     from stream: ClientStream, to descriptor: Int32, ended: @escaping @Sendable () -> Void
   ) {
-    let parser = InboundParser()
+    let relay = InboundRelay(descriptor: descriptor)
     stream.receiveAll { piece, first in
-      parser.feed(piece, first: first) { data in Self.writeAll(data, to: descriptor) }
+      relay.feed(piece, first: first)
+    } holdNext: { resume in
+      relay.flushLater(then: resume)
     } onEnd: {
+      relay.stop()
       // No more bytes for our server: let it see the end of its connection.
       shutdown(descriptor, Int32(SHUT_WR))
       ended()
     }
-  }
-
-  private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
-    var offset = 0
-    while offset < bytes.count {
-      let written = send(
-        descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-      if written < 0 {
-        if errno == EINTR { continue }
-        return false
-      }
-      offset += written
-    }
-    return true
   }
 }
 
@@ -179,23 +169,130 @@ struct BytesMessageParser {
   }
 }
 
-/// The parser of the inbound direction.
+/// The inbound direction: parses each of the daemon's messages and writes its bytes to the
+/// socket without blocking.
 ///
-/// `@unchecked Sendable`: only the completion-queue thread uses it, one message after another.
-private final class InboundParser: @unchecked Sendable {
+/// It runs on the channel's completion-queue thread, which our server shares: if that thread
+/// blocked on a full socket, nothing would read the other end. So a write that would block
+/// keeps the rest of the message as a backlog, and the next message is not received until a
+/// thread of the relay's own has written the backlog out.
+///
+/// `@unchecked Sendable`: the completion-queue thread uses it one message after another; the
+/// writer thread touches the backlog and `failed` only while no receive is under way, and
+/// hands them back by starting the next one.
+final class InboundRelay: @unchecked Sendable {
+  private let descriptor: Int32
   private var parser = BytesMessageParser()
+  private var backlog: [UInt8] = []
+  private var failed = false
+  private var writer: BlockingWriter?
 
-  /// Parses a piece, writing `data` bytes with `write`; false once a write has failed.
-  func feed(
-    _ piece: UnsafeRawBufferPointer, first: Bool,
-    write: (UnsafeRawBufferPointer) -> Bool
-  ) -> Bool {
+  init(descriptor: Int32) {
+    self.descriptor = descriptor
+  }
+
+  /// Parses a piece and writes its `data` bytes; false once a write has failed.
+  func feed(_ piece: UnsafeRawBufferPointer, first: Bool) -> Bool {
     if first { self.parser.reset() }
-    var writable = true
-    self.parser.feed(piece) { data in
-      if writable { writable = write(data) }
+    self.parser.feed(piece) { data in self.write(data) }
+    return !self.failed
+  }
+
+  /// Hands the backlog of the message just fed to the writer thread, which calls `resume`
+  /// once it is written.
+  /// - Returns: false when there is no backlog and the next message may come at once.
+  func flushLater(then resume: @escaping @Sendable () -> Void) -> Bool {
+    guard !self.backlog.isEmpty else { return false }
+    let bytes = self.backlog
+    self.backlog = []
+    if self.writer == nil { self.writer = BlockingWriter(descriptor: self.descriptor) }
+    self.writer!.write(bytes) { [self] written in
+      if !written { self.failed = true }
+      resume()
     }
-    return writable
+    return true
+  }
+
+  /// Ends the writer thread, if one was started.
+  func stop() {
+    self.writer?.stop()
+  }
+
+  private func write(_ data: UnsafeRawBufferPointer) {
+    guard !self.failed else { return }
+    guard self.backlog.isEmpty else {
+      self.backlog.append(contentsOf: data)
+      return
+    }
+    var offset = 0
+    while offset < data.count {
+      let written = send(
+        self.descriptor, data.baseAddress! + offset, data.count - offset,
+        Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+      if written >= 0 {
+        offset += written
+      } else if errno == EAGAIN || errno == EWOULDBLOCK {
+        self.backlog.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[offset...]))
+        return
+      } else if errno != EINTR {
+        self.failed = true
+        return
+      }
+    }
+  }
+}
+
+/// A thread that writes byte runs to a blocking socket, one after another, and reports each.
+private final class BlockingWriter: Sendable {
+  private typealias Job = (bytes: [UInt8], done: @Sendable (Bool) -> Void)
+  private let jobs = Mutex<(queue: [Job], stopped: Bool)>(([], false))
+  private let ready = DispatchSemaphore(value: 0)
+
+  /// Starts the thread, which holds the writer until ``stop()``.
+  init(descriptor: Int32) {
+    let thread = Thread { [self] in self.run(descriptor: descriptor) }
+    thread.name = "session-in"
+    thread.start()
+  }
+
+  private func run(descriptor: Int32) {
+    while true {
+      self.ready.wait()
+      let next: Job?? = self.jobs.withLock { jobs in
+        if jobs.queue.isEmpty { return jobs.stopped ? .some(nil) : nil }
+        return jobs.queue.removeFirst()
+      }
+      guard let job = next else { continue }
+      guard let job else { return }
+      let written = job.bytes.withUnsafeBytes { Self.writeAll($0, to: descriptor) }
+      job.done(written)
+    }
+  }
+
+  /// Queues `bytes`; `done` hears, on the writer's thread, whether all were written.
+  func write(_ bytes: [UInt8], done: @escaping @Sendable (Bool) -> Void) {
+    self.jobs.withLock { $0.queue.append((bytes, done)) }
+    self.ready.signal()
+  }
+
+  /// Lets the thread end once the queued runs are written.
+  func stop() {
+    self.jobs.withLock { $0.stopped = true }
+    self.ready.signal()
+  }
+
+  private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+      let written = send(
+        descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+      if written < 0 {
+        if errno == EINTR { continue }
+        return false
+      }
+      offset += written
+    }
+    return true
   }
 }
 
