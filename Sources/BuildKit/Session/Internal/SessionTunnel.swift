@@ -66,10 +66,8 @@ final class SessionTunnel: Sendable {
     while true {
       do {
         try stream.sendWaiting(capacity: Self.headerRoom + Self.chunkSize) { buffer in
-          var count: Int
-          repeat {
-            count = read(descriptor, buffer.baseAddress! + Self.headerRoom, Self.chunkSize)
-          } while count < 0 && errno == EINTR
+          let count = Self.readWhenReady(
+            descriptor, into: buffer.baseAddress! + Self.headerRoom, count: Self.chunkSize)
           guard count > 0 else { throw EndOfInput() }
           let start = ProtobufFraming.place(
             ProtobufFraming.lengthDelimitedHeader(field: 1, length: count),
@@ -79,6 +77,29 @@ final class SessionTunnel: Sendable {
       } catch {
         // The end of our server's connection, a read error, or the end of the call.
         return
+      }
+    }
+  }
+
+  /// Reads what the socket holds, waiting for input with poll(2) rather than inside read(2):
+  /// a reader asleep in read(2) is woken each time our server reads the daemon's bytes from the
+  /// other end, since the socket announces free write space on the same wait queue, whereas
+  /// poll(2) is woken by input only.
+  /// - Returns: The count read, 0 at the end of the input, -1 on an error.
+  private static func readWhenReady(
+    _ descriptor: Int32, into pointer: UnsafeMutableRawPointer, count: Int
+  ) -> Int {
+    while true {
+      let received = recv(descriptor, pointer, count, Int32(MSG_DONTWAIT))
+      if received >= 0 { return received }
+      switch errno {
+      case EINTR:
+        continue
+      case EAGAIN, EWOULDBLOCK:
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        if poll(&entry, 1, -1) < 0, errno != EINTR { return -1 }
+      default:
+        return -1
       }
     }
   }
