@@ -57,9 +57,9 @@ enum ByteSize {
     let length = withVaList([value]) { arguments in
       vsnprintf(&characters, characters.count, "%.2f", arguments)
     }
+    let written = max(0, min(Int(length), characters.count - 1))
     var text = String(
-      decoding: characters.prefix(max(0, min(Int(length), characters.count - 1))).map { UInt8(bitPattern: $0) },
-      as: UTF8.self)
+      decoding: characters.prefix(written).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     if text.hasSuffix(".00") { text.removeLast(3) }
     return text + units[unit]
   }

@@ -23,7 +23,7 @@ public final class Server: Sendable {
 
   private let state: Mutex<State>
   private let queue: CompletionQueue
-  private let shutdownDone = DispatchSemaphore(value: 0)
+  private let shutdownDone = ShutdownNotice()
 
   /// Creates and starts a server with no listening ports.
   /// - Parameter channel: A channel whose completion-queue thread the server shares, or nil
@@ -92,7 +92,9 @@ public final class Server: Sendable {
     } onCancel: {
       self.close()
     }
-    self.destroy()
+    // Waits for C-core's confirmation without holding one of Swift's few cooperative threads:
+    // builds that end together would otherwise block them all and stall every other task.
+    await self.destroy { await self.shutdownDone.wait() }
   }
 
   /// Stops accepting calls and cancels those in progress. Idempotent; ``run(handlers:)`` returns
@@ -110,22 +112,34 @@ public final class Server: Sendable {
     grpc_server_cancel_all_calls(server)
   }
 
-  private func destroy() {
+  /// Shuts the server down if that has not begun, waits with `confirmed` for C-core to confirm
+  /// it (the drain thread is still up), then frees the server and gives up the queue.
+  private func destroy(waitingWith confirmed: () async -> Void) async {
+    guard let server = self.beginDestroying() else { return }
+    await confirmed()
+    self.finishDestroying(server)
+  }
+
+  private func beginDestroying() -> OpaquePointer? {
     self.close()
-    let server: OpaquePointer? = self.state.withLock { state in
+    return self.state.withLock { state in
       defer { state.server = nil }
       return state.server
     }
-    guard let server else { return }
-    // Wait for C-core to confirm the shutdown before destroying; the drain thread is still up.
-    self.shutdownDone.wait()
+  }
+
+  private func finishDestroying(_ server: OpaquePointer) {
     grpc_server_destroy(server)
     self.queue.shutdown()
     CoreLibrary.release()
   }
 
   deinit {
-    self.destroy()
+    // Only a server whose run(handlers:) never ran gets here with its C-core server.
+    if let server = self.beginDestroying() {
+      self.shutdownDone.waitBlocking()
+      self.finishDestroying(server)
+    }
   }
 
   /// Runs `body` with the server unless its shutdown has begun, holding the lock that
@@ -181,10 +195,45 @@ public final class Server: Sendable {
       await call.finish(.ok, message: "")
     } catch let error as GRPCError {
       let status = error.code == .status ? error.status : .unknown
-      await call.finish(status == .ok ? .unknown : status, message: error.message, details: error.details)
+      await call.finish(
+        status == .ok ? .unknown : status, message: error.message, details: error.details)
     } catch {
       await call.finish(.unknown, message: String(describing: error))
     }
+  }
+}
+
+/// C-core's confirmation that a server has shut down, awaited by a task or, in `deinit`, by a
+/// blocked thread.
+private final class ShutdownNotice: Sendable {
+  private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>(
+    (false, []))
+  private let semaphore = DispatchSemaphore(value: 0)
+
+  /// Records the confirmation and wakes every waiter; called once, on the drain thread.
+  func signal() {
+    let waiters = self.state.withLock { state in
+      state.done = true
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    for waiter in waiters { waiter.resume() }
+    self.semaphore.signal()
+  }
+
+  func wait() async {
+    await withCheckedContinuation { continuation in
+      let done = self.state.withLock { state in
+        if !state.done { state.waiters.append(continuation) }
+        return state.done
+      }
+      if done { continuation.resume() }
+    }
+  }
+
+  /// Blocks the calling thread until the confirmation; for one waiter only.
+  func waitBlocking() {
+    self.semaphore.wait()
   }
 }
 
