@@ -62,15 +62,24 @@ public struct ImageTools: Sendable {
 
   /// Reads the images a reference names: one for an image manifest, one per platform for an
   /// index, each with its config and attestations.
-  /// - Parameter reference: A tag or digest reference.
+  /// - Parameters:
+  ///   - reference: A tag or digest reference.
+  ///   - expectedBlob: A blob the images are expected to need, such as the config digest a
+  ///     daemon reported with the image; it is read at the same time as the manifest instead
+  ///     of after it, and used only if the manifest does point to it.
   /// - Returns: The images, in the order the index lists them.
   /// - Throws: ``BuildKitError`` naming the reference or the content that failed.
-  public func resolve(_ reference: ImageReference) async throws(BuildKitError) -> [ResolvedImage] {
-    let root = try await self.fetch(reference)
+  public func resolve(_ reference: ImageReference, expectedBlob: Digest? = nil)
+    async throws(BuildKitError) -> [ResolvedImage]
+  {
     let registry = self.registry
+    async let early = Self.readAhead(expectedBlob, of: reference, from: registry)
+    let root = try await self.fetch(reference)
+    let prefetched = await early
     return try await ResolvedImage.resolve(
       root: try ContentBlob(data: root.data, mediaType: root.mediaType)
     ) { descriptor throws(BuildKitError) in
+      if let prefetched, prefetched.digest == descriptor.digest { return prefetched.data }
       do {
         let pinned = try reference.with(tag: nil, digest: descriptor.digest)
         guard MediaType.manifestTypes.contains(descriptor.mediaType) else {
@@ -81,6 +90,17 @@ public struct ImageTools: Sendable {
         throw Self.registryError(error, "reading \(descriptor.digest) of \(reference)")
       }
     }
+  }
+
+  /// Reads a blob ahead of need; nil when there is none or reading it failed, in which case
+  /// it is read again, and its failure reported, when it is needed.
+  private static func readAhead(
+    _ digest: Digest?, of reference: ImageReference, from registry: RegistryClient
+  ) async -> (digest: Digest, data: Data)? {
+    guard let digest, let pinned = try? reference.with(tag: nil, digest: digest),
+      let data = try? await registry.blob(digest, from: pinned)
+    else { return nil }
+    return (digest, data)
   }
 
   // MARK: - Uploading and copying

@@ -210,7 +210,9 @@ public struct MultiPlatformBuilder: Sendable {
         throw BuildKitError(
           code: .invalidArgument, message: ImageTools.message(of: error), cause: error)
       }
-      image = try Self.single(try await self.tools.resolve(pinned), platform: platform)
+      let config = response["containerimage.config.digest"].flatMap { try? Digest(parsing: $0) }
+      image = try Self.single(
+        try await self.tools.resolve(pinned, expectedBlob: config), platform: platform)
     case .client:
       // The caller creates the workspace for client pushes.
       let folder = workspace!.appendingPathComponent("\(position)", isDirectory: true)

@@ -272,6 +272,43 @@ struct MultiPlatformBuilderTests {
     }
   }
 
+  @Test("reads each pushed image's config once, alongside its manifest, and ignores a wrong hint")
+  func readsConfigsAhead() async throws {
+    let bed = try TestBed.require()
+    try await MultiPlatformFolder.with { folder in
+      let context = try MultiPlatformFixtures.context(
+        in: folder, architectures: ["amd64", "arm64"], salt: UUID().uuidString)
+      let name = MultiPlatformFixtures.repository("ahead")
+      try await FaultInjectingRegistryProxy.with(upstream: bed.registry) { proxy in
+        let tag = try ImageReference(parsing: "\(proxy.host)/\(name):v1")
+        let builders = try self.builders(bed)
+        defer { builders.close() }
+        let registry = MultiPlatformFixtures.registryClient(insecure: [proxy.host])
+        let builder = MultiPlatformBuilder(builders: builders, registry: registry)
+
+        let result = try await builder.run(
+          MultiPlatformBuild(
+            request: MultiPlatformFixtures.request(context: context),
+            platforms: [Self.amd64, Self.arm64], tags: [tag]))
+
+        // The daemons report each config's digest; this client reads each config exactly once.
+        let ours = proxy.exchanges.filter { $0.userAgent.hasPrefix("swift-buildkit") }
+        for platform in result.platforms {
+          let path = "/v2/\(name)/blobs/\(platform.configDigest)"
+          #expect(ours.filter { $0.method == "GET" && $0.path == path }.count == 1)
+        }
+
+        // A hint that names another blob changes nothing.
+        let tools = ImageTools(registry: registry)
+        let pinned = try tag.with(tag: nil, digest: result.platforms[0].manifest.digest)
+        let wrong = try Digest.sha256(of: Data("not a config".utf8))
+        let hinted = try await tools.resolve(pinned, expectedBlob: wrong)
+        #expect(hinted == (try await tools.resolve(pinned)))
+        #expect(hinted.map(\.platform) == [Self.amd64])
+      }
+    }
+  }
+
   @Test("serves credentials from a credential helper to the daemons and to its own pushes")
   func credentialHelper() async throws {
     let bed = try TestBed.require()
