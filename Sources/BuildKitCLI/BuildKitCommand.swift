@@ -24,10 +24,12 @@ enum BuildKitCommand {
     // The process ends right after the command: closing its clients need not wait for gRPC's
     // background threads, which end with the process.
     GRPCRuntime.keepInitializedUntilExit()
-    let code = await self.run(Array(CommandLine.arguments.dropFirst()), context: .init(
-      environment: Self.environment(),
-      output: .standard
-    ))
+    let code = await self.run(
+      Array(CommandLine.arguments.dropFirst()),
+      context: .init(
+        environment: Self.environment(),
+        output: .standard
+      ))
     // Everything the command wrote went out with unbuffered writes, or is flushed here; no
     // destructor or exit handler has work left, and gRPC's threads may still be running.
     fflush(nil)
@@ -61,7 +63,9 @@ enum BuildKitCommand {
     var arguments = arguments
     var leading: [String] = []
     while let flag = arguments.first, flag.hasPrefix("-"),
-      let spec = GlobalOptions.specs.first(where: { $0.names.contains(flag.split(separator: "=")[0].description) })
+      let spec = GlobalOptions.specs.first(where: {
+        $0.names.contains(flag.split(separator: "=")[0].description)
+      })
     {
       leading.append(arguments.removeFirst())
       if spec.kind != .flag, !flag.contains("="), !arguments.isEmpty {

@@ -14,7 +14,9 @@ extension BuildKitClient {
     public var filters: [String]
 
     /// Creates options; the defaults prune only what is reclaimable.
-    public init(all: Bool = false, keepDuration: Duration? = nil, keepBytes: Int64 = 0, filters: [String] = []) {
+    public init(
+      all: Bool = false, keepDuration: Duration? = nil, keepBytes: Int64 = 0, filters: [String] = []
+    ) {
       self.all = all
       self.keepDuration = keepDuration
       self.keepBytes = keepBytes
@@ -51,7 +53,8 @@ extension BuildKitClient {
   /// - Parameter filter: containerd-style filters; empty lists all.
   /// - Returns: The usage records.
   /// - Throws: ``BuildKitError``.
-  public func diskUsage(filter: [String] = []) async throws(BuildKitError) -> [Control.UsageRecord] {
+  public func diskUsage(filter: [String] = []) async throws(BuildKitError) -> [Control.UsageRecord]
+  {
     try await self.unary(
       "/moby.buildkit.v1.Control/DiskUsage",
       Control.DiskUsageRequest(filter: filter),
@@ -90,7 +93,8 @@ extension BuildKitClient {
         var records: [Control.UsageRecord] = []
         while let bytes = try await stream.receive() {
           guard let record = try? Control.UsageRecord(decoding: bytes) else {
-            throw GRPCError(code: .status, status: .internal, message: "the daemon sent a malformed prune record")
+            throw GRPCError(
+              code: .status, status: .internal, message: "the daemon sent a malformed prune record")
           }
           onRecord(record)
           records.append(record)

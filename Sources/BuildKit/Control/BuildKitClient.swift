@@ -61,7 +61,9 @@ public final class BuildKitClient: Sendable {
   ///   - timeout: How long to try.
   ///   - wait: Whether to keep retrying until the timeout instead of failing at the first refusal.
   /// - Throws: ``BuildKitError`` with code ``BuildKitError/Code/connectionFailed`` naming the address.
-  public func connect(timeout: Duration = .seconds(5), wait: Bool = false) async throws(BuildKitError) {
+  public func connect(timeout: Duration = .seconds(5), wait: Bool = false)
+    async throws(BuildKitError)
+  {
     self.logger.debug("connecting to \(self.address)")
     do {
       try await self.channel.connect(timeout: timeout, waitForReady: wait)
@@ -96,10 +98,13 @@ public final class BuildKitClient: Sendable {
   /// Turns a gRPC failure into an error that says what to do about it.
   func translate(_ error: GRPCError, doing action: String) -> BuildKitError {
     if error.code == .closed {
-      return BuildKitError(code: .invalidArgument, message: "the client for \(self.address) is closed", cause: error)
+      return BuildKitError(
+        code: .invalidArgument, message: "the client for \(self.address) is closed", cause: error)
     }
     guard error.code == .status else {
-      return BuildKitError(code: .rpcFailed, message: "\(action) on \(self.address) failed: \(error.message)", cause: error)
+      return BuildKitError(
+        code: .rpcFailed, message: "\(action) on \(self.address) failed: \(error.message)",
+        cause: error)
     }
     switch error.status {
     case .unavailable:

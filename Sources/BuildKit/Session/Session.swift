@@ -146,4 +146,3 @@ public struct Session: Sendable {
     }
   }
 }
-

@@ -39,7 +39,8 @@ extension BuildKitClient {
     } catch let error as BuildKitError {
       throw error
     } catch {
-      throw BuildKitError(code: .sessionFailed, message: "build \(request.ref) failed: \(error)", cause: error)
+      throw BuildKitError(
+        code: .sessionFailed, message: "build \(request.ref) failed: \(error)", cause: error)
     }
   }
 
@@ -61,7 +62,8 @@ extension BuildKitClient {
     async let observed = observe(updates)
     let result: Result<BuildResult, BuildKitError>
     do {
-      result = .success(try await self.build(request, credentials: credentials) { continuation.yield($0) })
+      result = .success(
+        try await self.build(request, credentials: credentials) { continuation.yield($0) })
     } catch {
       result = .failure(error)
     }
@@ -83,7 +85,9 @@ extension BuildKitClient {
     }
     for (name, path) in request.localDirectories {
       var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      else {
         throw BuildKitError(
           code: .notFound,
           message: "local directory \(name)=\(path) does not exist or is not a directory"
@@ -128,8 +132,12 @@ extension BuildKitClient {
       frontend: request.frontend,
       frontendAttrs: frontendAttributes,
       cache: Control.CacheOptions(
-        exports: request.cacheExports.map { Control.CacheOptionsEntry(type: $0.type, attrs: $0.attributes) },
-        imports: request.cacheImports.map { Control.CacheOptionsEntry(type: $0.type, attrs: $0.attributes) }
+        exports: request.cacheExports.map {
+          Control.CacheOptionsEntry(type: $0.type, attrs: $0.attributes)
+        },
+        imports: request.cacheImports.map {
+          Control.CacheOptionsEntry(type: $0.type, attrs: $0.attributes)
+        }
       ),
       entitlements: request.entitlements,
       exporters: exporters
@@ -139,7 +147,9 @@ extension BuildKitClient {
 
   private static func json(_ entries: [BuildRequest.CacheEntry]) -> String {
     let objects = entries.map { ["Type": $0.type, "Attrs": $0.attributes] as [String: Any] }
-    let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])) ?? Data("[]".utf8)
+    let data =
+      (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys]))
+      ?? Data("[]".utf8)
     return String(decoding: data, as: UTF8.self)
   }
 
@@ -155,7 +165,8 @@ extension BuildKitClient {
       }
       let response: Control.SolveResponse
       do {
-        let bytes = try await self.channel.unary("/moby.buildkit.v1.Control/Solve", request: request.encoded())
+        let bytes = try await self.channel.unary(
+          "/moby.buildkit.v1.Control/Solve", request: request.encoded())
         response = try Control.SolveResponse(decoding: bytes)
       } catch let error as GRPCError {
         try? await Self.wait(for: &group, atMost: Self.statusGrace)
@@ -169,7 +180,9 @@ extension BuildKitClient {
   }
 
   /// Waits for the group's tasks to end by themselves, cancelling them after `limit`.
-  private static func wait(for group: inout ThrowingTaskGroup<Void, any Error>, atMost limit: Duration) async throws {
+  private static func wait(
+    for group: inout ThrowingTaskGroup<Void, any Error>, atMost limit: Duration
+  ) async throws {
     group.addTask { try await Task.sleep(for: limit) }
     _ = try await group.next()
     group.cancelAll()
@@ -194,9 +207,12 @@ extension BuildKitClient {
     guard error.code == .status, error.status != .unavailable, error.status != .cancelled else {
       var translated = self.translate(error, doing: "build \(ref)")
       if error.status == .unavailable {
-        translated.message = "lost the connection to buildkitd at \(self.address) during build \(ref): \(error.message)"
+        translated.message =
+          "lost the connection to buildkitd at \(self.address) during build \(ref): "
+          + error.message
       } else if error.status == .cancelled, !Task.isCancelled {
-        translated.message = "buildkitd at \(self.address) cancelled build \(ref); was the daemon stopped?"
+        translated.message =
+          "buildkitd at \(self.address) cancelled build \(ref); was the daemon stopped?"
       }
       return translated
     }
@@ -204,6 +220,7 @@ extension BuildKitClient {
     if let details = error.details, let decoded = try? SolveFailure(statusDetails: details) {
       failure = decoded
     }
-    return BuildKitError(code: .solveFailed, message: "failed to solve: \(error.message)", cause: failure)
+    return BuildKitError(
+      code: .solveFailed, message: "failed to solve: \(error.message)", cause: failure)
   }
 }

@@ -66,7 +66,9 @@ public struct BuildRequest: Sendable {
     public var destination: ExportDestination?
 
     /// Creates an export.
-    public init(type: String, attributes: [String: String] = [:], destination: ExportDestination? = nil) {
+    public init(
+      type: String, attributes: [String: String] = [:], destination: ExportDestination? = nil
+    ) {
       self.type = type
       self.attributes = attributes
       self.destination = destination

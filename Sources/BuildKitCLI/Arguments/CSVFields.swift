@@ -27,11 +27,14 @@ enum CSVFields {
 
   /// Parses `key=value` fields into pairs, in order.
   /// - Throws: ``UsageError`` naming a field without `=`.
-  static func pairs(_ text: String, option: String, command: String) throws(UsageError) -> [(String, String)] {
+  static func pairs(_ text: String, option: String, command: String) throws(UsageError) -> [(
+    String, String
+  )] {
     var pairs: [(String, String)] = []
     for field in Self.split(text) {
       guard let equals = field.firstIndex(of: "=") else {
-        throw UsageError("\(option) field \"\(field)\" is not KEY=VALUE (in \"\(text)\")", command: command)
+        throw UsageError(
+          "\(option) field \"\(field)\" is not KEY=VALUE (in \"\(text)\")", command: command)
       }
       pairs.append((String(field[..<equals]), String(field[field.index(after: equals)...])))
     }

@@ -36,7 +36,8 @@ struct OptionSpec: Sendable {
     if self.kind != .flag {
       left += " \(self.valueName)"
     }
-    let padded = left.count < 30 ? left + String(repeating: " ", count: 30 - left.count) : left + "  "
+    let padded =
+      left.count < 30 ? left + String(repeating: " ", count: 30 - left.count) : left + "  "
     return "  " + padded + self.help
   }
 }

@@ -48,7 +48,8 @@ struct ParsedArguments: Sendable {
         case nil, "true", "1": self.flags[spec.key] = true
         case "false", "0": self.flags[spec.key] = false
         default:
-          throw UsageError("option \(name) takes true or false, not \"\(inline!)\"", command: command)
+          throw UsageError(
+            "option \(name) takes true or false, not \"\(inline!)\"", command: command)
         }
       case .value, .values:
         let value: String

@@ -9,9 +9,12 @@ enum BuildCommand: Command {
   static let options = BuildInvocation.options
 
   static func run(_ arguments: ParsedArguments, context: CommandContext) async throws -> Int32 {
-    let invocation = try BuildInvocation(arguments, environment: context.environment, command: self.name)
+    let invocation = try BuildInvocation(
+      arguments, environment: context.environment, command: self.name)
     let global = try GlobalOptions(arguments, environment: context.environment, command: self.name)
-    if invocation.isMultiPlatform { return try await MultiPlatformCommand.run(invocation, global: global, context: context) }
+    if invocation.isMultiPlatform {
+      return try await MultiPlatformCommand.run(invocation, global: global, context: context)
+    }
     let mode = try ProgressMode(parsing: invocation.progress)
       .resolved(outputIsTerminal: isatty(STDERR_FILENO) != 0)
     let client = try await global.connectedClient()
@@ -94,7 +97,8 @@ enum MetadataFile {
     do {
       try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
-      throw BuildKitError(code: .io, message: "cannot write the metadata file \(path)", cause: error)
+      throw BuildKitError(
+        code: .io, message: "cannot write the metadata file \(path)", cause: error)
     }
   }
 }

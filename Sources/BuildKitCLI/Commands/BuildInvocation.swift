@@ -9,72 +9,75 @@ import GRPC
 /// Everything that can be checked locally is checked here, before any connection: the
 /// directories and the Dockerfile exist, outputs and secrets are well formed.
 struct BuildInvocation {
-  static let options: [OptionSpec] = [
-    OptionSpec(["--frontend"], .value, valueName: "NAME", help: "frontend (default dockerfile.v0)"),
-    OptionSpec(
-      ["--opt"], .values, valueName: "KEY=VALUE", help: "frontend option, e.g. target=prod"),
-    OptionSpec(
-      ["--local"], .values, valueName: "NAME=DIR", help: "local directory, e.g. context=."),
-    OptionSpec(
-      ["--output", "-o"],
-      .values,
-      valueName: "SPEC",
-      help: "output, e.g. type=image,name=REF,push=true or type=local,dest=DIR"
-    ),
-    OptionSpec(["--no-cache"], .flag, help: "do not use the build cache"),
-    OptionSpec(
-      ["--progress"],
-      .value,
-      valueName: "MODE",
-      help: "auto, tty, plain, rawjson or quiet (default $BUILDKIT_PROGRESS, then auto)"
-    ),
-    OptionSpec(
-      ["--metadata-file"], .value, valueName: "FILE", help: "write the build result as JSON"),
-    OptionSpec(
-      ["--export-cache"], .values, valueName: "SPEC",
-      help: "cache export, e.g. type=registry,ref=REF"),
-    OptionSpec(
-      ["--import-cache"], .values, valueName: "SPEC",
-      help: "cache import, e.g. type=registry,ref=REF"),
-    OptionSpec(
-      ["--secret"], .values, valueName: "SPEC", help: "secret: id=ID,src=PATH or id=ID,env=VAR"),
-    OptionSpec(
-      ["--allow"], .values, valueName: "ENTITLEMENT",
-      help: "allow network.host or security.insecure"),
-    OptionSpec(
-      ["--context"], .value, valueName: "DIR", help: "build context directory (short form)"),
-    OptionSpec(
-      ["--file", "-f"], .value, valueName: "PATH", help: "Dockerfile (default CONTEXT/Dockerfile)"),
-    OptionSpec(
-      ["--tag", "-t"], .values, valueName: "REF", help: "image name to export (short form)"),
-    OptionSpec(["--push"], .flag, help: "push the --tag images (short form)"),
-    OptionSpec(["--target"], .value, valueName: "STAGE", help: "stage to build (short form)"),
-    OptionSpec(
-      ["--build-arg"], .values, valueName: "KEY=VALUE", help: "build argument (short form)"),
-    OptionSpec(
-      ["--platform"], .value, valueName: "LIST",
-      help: "target platforms, e.g. linux/amd64,linux/arm64"),
-    OptionSpec(
-      ["--builder"],
-      .values,
-      valueName: "PLATFORM=ADDR[,tlsdir=DIR,...]",
-      help: "daemon that builds one platform (default: --addr for all); tlscacert, tlscert, "
-        + "tlskey, tlsservername and tlsdir fields give it TLS settings of its own"
-    ),
-    OptionSpec(["--arch-tags"], .flag, help: "also push per-platform tags TAG-ARCH"),
-    OptionSpec(
-      ["--repo"], .value, valueName: "NAME",
-      help: "repository; --tag values are then tags (short form)"),
-    OptionSpec(
-      ["--registry"],
-      .value,
-      valueName: "HOST",
-      help: "registry for --repo (default $BUILDKIT_REGISTRY)"
-    ),
-    OptionSpec(
-      ["--index-type"], .value, valueName: "TYPE", help: "oci (default) or docker manifest list"),
-    OptionSpec(["--push-from-client"], .flag, help: "push through this client, not the daemon"),
-  ] + RegistryOptions.specs
+  static let options: [OptionSpec] =
+    [
+      OptionSpec(
+        ["--frontend"], .value, valueName: "NAME", help: "frontend (default dockerfile.v0)"),
+      OptionSpec(
+        ["--opt"], .values, valueName: "KEY=VALUE", help: "frontend option, e.g. target=prod"),
+      OptionSpec(
+        ["--local"], .values, valueName: "NAME=DIR", help: "local directory, e.g. context=."),
+      OptionSpec(
+        ["--output", "-o"],
+        .values,
+        valueName: "SPEC",
+        help: "output, e.g. type=image,name=REF,push=true or type=local,dest=DIR"
+      ),
+      OptionSpec(["--no-cache"], .flag, help: "do not use the build cache"),
+      OptionSpec(
+        ["--progress"],
+        .value,
+        valueName: "MODE",
+        help: "auto, tty, plain, rawjson or quiet (default $BUILDKIT_PROGRESS, then auto)"
+      ),
+      OptionSpec(
+        ["--metadata-file"], .value, valueName: "FILE", help: "write the build result as JSON"),
+      OptionSpec(
+        ["--export-cache"], .values, valueName: "SPEC",
+        help: "cache export, e.g. type=registry,ref=REF"),
+      OptionSpec(
+        ["--import-cache"], .values, valueName: "SPEC",
+        help: "cache import, e.g. type=registry,ref=REF"),
+      OptionSpec(
+        ["--secret"], .values, valueName: "SPEC", help: "secret: id=ID,src=PATH or id=ID,env=VAR"),
+      OptionSpec(
+        ["--allow"], .values, valueName: "ENTITLEMENT",
+        help: "allow network.host or security.insecure"),
+      OptionSpec(
+        ["--context"], .value, valueName: "DIR", help: "build context directory (short form)"),
+      OptionSpec(
+        ["--file", "-f"], .value, valueName: "PATH", help: "Dockerfile (default CONTEXT/Dockerfile)"
+      ),
+      OptionSpec(
+        ["--tag", "-t"], .values, valueName: "REF", help: "image name to export (short form)"),
+      OptionSpec(["--push"], .flag, help: "push the --tag images (short form)"),
+      OptionSpec(["--target"], .value, valueName: "STAGE", help: "stage to build (short form)"),
+      OptionSpec(
+        ["--build-arg"], .values, valueName: "KEY=VALUE", help: "build argument (short form)"),
+      OptionSpec(
+        ["--platform"], .value, valueName: "LIST",
+        help: "target platforms, e.g. linux/amd64,linux/arm64"),
+      OptionSpec(
+        ["--builder"],
+        .values,
+        valueName: "PLATFORM=ADDR[,tlsdir=DIR,...]",
+        help: "daemon that builds one platform (default: --addr for all); tlscacert, tlscert, "
+          + "tlskey, tlsservername and tlsdir fields give it TLS settings of its own"
+      ),
+      OptionSpec(["--arch-tags"], .flag, help: "also push per-platform tags TAG-ARCH"),
+      OptionSpec(
+        ["--repo"], .value, valueName: "NAME",
+        help: "repository; --tag values are then tags (short form)"),
+      OptionSpec(
+        ["--registry"],
+        .value,
+        valueName: "HOST",
+        help: "registry for --repo (default $BUILDKIT_REGISTRY)"
+      ),
+      OptionSpec(
+        ["--index-type"], .value, valueName: "TYPE", help: "oci (default) or docker manifest list"),
+      OptionSpec(["--push-from-client"], .flag, help: "push through this client, not the daemon"),
+    ] + RegistryOptions.specs
 
   var request = BuildRequest()
   var progress: String

@@ -97,7 +97,8 @@ enum UsageRecordOutput {
   }
 
   private static func date(_ timestamp: Google.Timestamp) -> String {
-    let date = Date(timeIntervalSince1970: Double(timestamp.seconds) + Double(timestamp.nanos) / 1e9)
+    let date = Date(
+      timeIntervalSince1970: Double(timestamp.seconds) + Double(timestamp.nanos) / 1e9)
     return date.formatted(.iso8601)
   }
 

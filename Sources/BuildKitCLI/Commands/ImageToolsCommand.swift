@@ -20,16 +20,18 @@ enum ImageToolsCommand: Command {
   static let synopsis =
     "inspect REF [--raw] [--format json] | create --tag REF [--append] [--dry-run] SOURCE..."
   static let usesDaemon = false
-  static let options: [OptionSpec] = [
-    OptionSpec(["--raw"], .flag, help: "inspect: print the exact manifest bytes"),
-    JSONOutput.formatOption,
-    OptionSpec(["--tag", "-t"], .values, valueName: "REF", help: "create: tag for the new index"),
-    OptionSpec(["--append"], .flag, help: "create: keep the entries the first --tag already has"),
-    OptionSpec(["--dry-run"], .flag, help: "create: print the index instead of pushing it"),
-    OptionSpec(
-      ["--index-type"], .value, valueName: "TYPE",
-      help: "create: oci (default) or docker manifest list"),
-  ] + RegistryOptions.specs
+  static let options: [OptionSpec] =
+    [
+      OptionSpec(["--raw"], .flag, help: "inspect: print the exact manifest bytes"),
+      JSONOutput.formatOption,
+      OptionSpec(
+        ["--tag", "-t"], .values, valueName: "REF", help: "create: tag for the new index"),
+      OptionSpec(["--append"], .flag, help: "create: keep the entries the first --tag already has"),
+      OptionSpec(["--dry-run"], .flag, help: "create: print the index instead of pushing it"),
+      OptionSpec(
+        ["--index-type"], .value, valueName: "TYPE",
+        help: "create: oci (default) or docker manifest list"),
+    ] + RegistryOptions.specs
 
   static func run(_ arguments: ParsedArguments, context: CommandContext) async throws -> Int32 {
     guard let subcommand = arguments.positionals.first else {

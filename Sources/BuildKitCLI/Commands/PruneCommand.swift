@@ -20,16 +20,20 @@ enum PruneCommand: Command {
 
   static func run(_ arguments: ParsedArguments, context: CommandContext) async throws -> Int32 {
     let json = try JSONOutput.wantsJSON(arguments, command: self.name)
-    var options = BuildKitClient.PruneOptions(all: arguments.flag("all"), filters: arguments.all("filter"))
+    var options = BuildKitClient.PruneOptions(
+      all: arguments.flag("all"), filters: arguments.all("filter"))
     if let text = arguments.value("keep-duration") {
       guard let duration = GoDuration.parse(text) else {
-        throw UsageError("--keep-duration takes a duration such as 24h or 90m, not \"\(text)\"", command: self.name)
+        throw UsageError(
+          "--keep-duration takes a duration such as 24h or 90m, not \"\(text)\"", command: self.name
+        )
       }
       options.keepDuration = duration
     }
     if let text = arguments.value("keep-storage") {
       guard let megabytes = Double(text), megabytes >= 0 else {
-        throw UsageError("--keep-storage takes a number of megabytes, not \"\(text)\"", command: self.name)
+        throw UsageError(
+          "--keep-storage takes a number of megabytes, not \"\(text)\"", command: self.name)
       }
       options.keepBytes = Int64(megabytes * 1e6)
     }

@@ -4,7 +4,9 @@ import Foundation
 enum JSONOutput {
   static func render(_ value: Any) -> String {
     if let array = value as? [Any], array.isEmpty { return "[]" }
-    let options: JSONSerialization.WritingOptions = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let options: JSONSerialization.WritingOptions = [
+      .prettyPrinted, .sortedKeys, .withoutEscapingSlashes,
+    ]
     guard let data = try? JSONSerialization.data(withJSONObject: value, options: options) else {
       return "null"
     }

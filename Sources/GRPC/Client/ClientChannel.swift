@@ -91,7 +91,8 @@ public final class ClientChannel: Sendable {
   ) throws(GRPCError) {
     guard let channel else {
       CoreLibrary.release()
-      throw GRPCError(code: .invalidAddress, message: "C-core cannot create a channel to \(address)")
+      throw GRPCError(
+        code: .invalidAddress, message: "C-core cannot create a channel to \(address)")
     }
     self.address = address
     self.preconnected = preconnected

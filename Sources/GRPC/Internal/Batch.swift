@@ -158,7 +158,10 @@ final class Batch: @unchecked Sendable {
   /// The status the call ended with, as an error when it is not OK.
   var statusOutcome: (status: StatusCode, message: String, trailers: Metadata) {
     let code = StatusCode(rawValue: Int(self.receivedStatus?.pointee.rawValue ?? 2))
-    var message = self.receivedDetails.map { String(decoding: ByteBuffers.bytes(of: $0.pointee), as: UTF8.self) } ?? ""
+    var message =
+      self.receivedDetails.map {
+        String(decoding: ByteBuffers.bytes(of: $0.pointee), as: UTF8.self)
+      } ?? ""
     if message.isEmpty, code != .ok, let error = self.errorString?.pointee {
       message = String(cString: error)
     }

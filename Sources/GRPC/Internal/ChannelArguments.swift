@@ -25,7 +25,9 @@ struct ChannelArguments {
   /// Calls `body` with a `grpc_channel_args` whose strings live until `body` returns.
   func withCoreArguments<T>(_ body: (UnsafePointer<grpc_channel_args>) -> T) -> T {
     var strings: [UnsafeMutablePointer<CChar>] = []
-    defer { strings.forEach { free($0) } }
+    defer {
+      for string in strings { free(string) }
+    }
     func copy(_ text: String) -> UnsafeMutablePointer<CChar> {
       let pointer = strdup(text)!
       strings.append(pointer)

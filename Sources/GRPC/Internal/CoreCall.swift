@@ -55,7 +55,9 @@ final class CoreCall: @unchecked Sendable {
       let reason = String(cString: grpc_call_error_to_string(result))
       done(
         .failure(
-          GRPCError(code: .callFailed, message: "C-core refused an operation on \(self.description): \(reason)")
+          GRPCError(
+            code: .callFailed,
+            message: "C-core refused an operation on \(self.description): \(reason)")
         )
       )
       return

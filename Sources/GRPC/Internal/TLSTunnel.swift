@@ -139,7 +139,9 @@ final class TLSTunnel: @unchecked Sendable {
     while case let code = ERR_get_error(), code != 0 {
       var buffer = [UInt8](repeating: 0, count: 256)
       buffer.withUnsafeMutableBufferPointer { bytes in
-        bytes.withMemoryRebound(to: CChar.self) { ERR_error_string_n(code, $0.baseAddress, $0.count) }
+        bytes.withMemoryRebound(to: CChar.self) {
+          ERR_error_string_n(code, $0.baseAddress, $0.count)
+        }
       }
       reasons.append(String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self))
     }
@@ -168,7 +170,9 @@ final class TLSTunnel: @unchecked Sendable {
       var socketAddress = sockaddr_un()
       socketAddress.sun_family = sa_family_t(AF_UNIX)
       withUnsafeMutableBytes(of: &socketAddress.sun_path) { buffer in
-        for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
+        for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() {
+          buffer[index] = byte
+        }
       }
       let connected = withUnsafePointer(to: &socketAddress) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -177,7 +181,8 @@ final class TLSTunnel: @unchecked Sendable {
       }
       guard connected == 0 else {
         Foundation.close(descriptor)
-        throw GRPCError.status(.unavailable, "cannot connect to \(address): \(String(cString: strerror(errno)))")
+        throw GRPCError.status(
+          .unavailable, "cannot connect to \(address): \(String(cString: strerror(errno)))")
       }
       return descriptor
     case .tcp(let host, let port):
@@ -187,22 +192,29 @@ final class TLSTunnel: @unchecked Sendable {
       // getaddrinfo returns 0 on success and an EAI_* code otherwise.
       let status = getaddrinfo(host, String(port), &hints, &list)
       guard status == 0, let first = list else {
-        throw GRPCError.status(.unavailable, "cannot resolve \(host) for \(address): \(String(cString: gai_strerror(status)))")
+        throw GRPCError.status(
+          .unavailable,
+          "cannot resolve \(host) for \(address): \(String(cString: gai_strerror(status)))")
       }
       defer { freeaddrinfo(list) }
       var lastError = ECONNREFUSED
       var entry: UnsafeMutablePointer<addrinfo>? = first
       while let current = entry {
         entry = current.pointee.ai_next
-        let descriptor = socket(current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
+        let descriptor = socket(
+          current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
         guard descriptor >= 0 else { continue }
-        if Self.connect(descriptor, to: current.pointee.ai_addr, length: current.pointee.ai_addrlen, timeout: timeout) {
+        if Self.connect(
+          descriptor, to: current.pointee.ai_addr, length: current.pointee.ai_addrlen,
+          timeout: timeout)
+        {
           return descriptor
         }
         lastError = errno
         Foundation.close(descriptor)
       }
-      throw GRPCError.status(.unavailable, "cannot connect to \(address): \(String(cString: strerror(lastError)))")
+      throw GRPCError.status(
+        .unavailable, "cannot connect to \(address): \(String(cString: strerror(lastError)))")
     }
   }
 
@@ -233,7 +245,9 @@ final class TLSTunnel: @unchecked Sendable {
   }
 
   /// An SSL_CTX that verifies the server and presents the client certificate, if any.
-  private static func makeContext(_ tls: TLSConfiguration, address: Address) throws(GRPCError) -> OpaquePointer {
+  private static func makeContext(_ tls: TLSConfiguration, address: Address) throws(GRPCError)
+    -> OpaquePointer
+  {
     guard let context = SSL_CTX_new(TLS_client_method()) else {
       throw Self.failure(address, "OpenSSL could not create a TLS context")
     }

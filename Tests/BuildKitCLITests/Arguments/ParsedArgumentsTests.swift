@@ -23,7 +23,8 @@ struct ParsedArgumentsTests {
 
   @Test("the last value of a single-valued option wins")
   func lastValueWins() throws {
-    let parsed = try ParsedArguments(["--addr", "a", "--addr", "b"], specs: Self.specs, command: "x")
+    let parsed = try ParsedArguments(
+      ["--addr", "a", "--addr", "b"], specs: Self.specs, command: "x")
     #expect(parsed.value("addr") == "b")
   }
 

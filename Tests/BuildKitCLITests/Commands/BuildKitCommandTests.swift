@@ -18,7 +18,9 @@ struct BuildKitCommandTests {
     }
   }
 
-  private func run(_ arguments: [String], environment: [String: String] = [:]) async -> (Int32, String, String) {
+  private func run(_ arguments: [String], environment: [String: String] = [:]) async -> (
+    Int32, String, String
+  ) {
     let captured = Captured()
     let code = await BuildKitCommand.run(
       arguments,
@@ -54,7 +56,10 @@ struct BuildKitCommandTests {
 
   @Test(
     "usage mistakes exit 64 with the usage on stderr",
-    arguments: [["info", "--bogus"], ["frobnicate"], [], ["prune", "--keep-duration", "soon"], ["du", "--timeout", "abc"], ["du", "--format", "xml"]]
+    arguments: [
+      ["info", "--bogus"], ["frobnicate"], [], ["prune", "--keep-duration", "soon"],
+      ["du", "--timeout", "abc"], ["du", "--format", "xml"],
+    ]
   )
   func usageMistakes(arguments: [String]) async {
     let (code, out, error) = await self.run(arguments)
@@ -65,21 +70,26 @@ struct BuildKitCommandTests {
 
   @Test("connection flags may come before the command, as buildctl takes them")
   func globalFlagsFirst() async {
-    let (code, _, error) = await self.run(["--addr", "unix:///nonexistent/first.sock", "--timeout=1", "du"])
+    let (code, _, error) = await self.run([
+      "--addr", "unix:///nonexistent/first.sock", "--timeout=1", "du",
+    ])
     #expect(code == 1)
     #expect(error.contains("unix:///nonexistent/first.sock"))
   }
 
   @Test("an unreadable TLS file fails with exit 1 naming it, before connecting")
   func unreadableTLSFile() async {
-    let (code, _, error) = await self.run(["info", "--addr", "tcp://127.0.0.1:9", "--tlscacert", "/nonexistent/ca.pem"])
+    let (code, _, error) = await self.run([
+      "info", "--addr", "tcp://127.0.0.1:9", "--tlscacert", "/nonexistent/ca.pem",
+    ])
     #expect(code == 1)
     #expect(error.contains("/nonexistent/ca.pem"))
   }
 
   @Test("an unreachable daemon fails with exit 1 naming the address")
   func unreachableDaemon() async {
-    let (code, _, error) = await self.run(["du", "--timeout", "2"], environment: ["BUILDKIT_HOST": "unix:///nonexistent/bk.sock"])
+    let (code, _, error) = await self.run(
+      ["du", "--timeout", "2"], environment: ["BUILDKIT_HOST": "unix:///nonexistent/bk.sock"])
     #expect(code == 1)
     #expect(error.contains("unix:///nonexistent/bk.sock"))
   }

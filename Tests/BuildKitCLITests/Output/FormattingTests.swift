@@ -6,8 +6,11 @@ import Testing
 struct FormattingTests {
   @Test(
     "sizes print in decimal units like buildctl",
-    arguments: [(Int64(0), "0B"), (68, "68B"), (999, "999B"), (1000, "1kB"), (1234567, "1.23MB"), (4100, "4.10kB"),
-      (26_000_000_000, "26GB")]
+    arguments: [
+      (Int64(0), "0B"), (68, "68B"), (999, "999B"), (1000, "1kB"), (1_234_567, "1.23MB"),
+      (4100, "4.10kB"),
+      (26_000_000_000, "26GB"),
+    ]
   )
   func formatsSizes(bytes: Int64, expected: String) {
     #expect(ByteSize.format(bytes) == expected)

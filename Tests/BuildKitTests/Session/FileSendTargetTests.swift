@@ -35,7 +35,8 @@ struct FileSendTargetTests {
     #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &descriptors) == 0)
     let server = Server()
     try server.addConnection(fileDescriptor: descriptors[0])
-    let client = try ClientChannel(connectedSocket: descriptors[1], address: .unix(path: "socketpair"))
+    let client = try ClientChannel(
+      connectedSocket: descriptors[1], address: .unix(path: "socketpair"))
     return try await withThrowingTaskGroup(of: T?.self) { group in
       group.addTask {
         await server.run(handlers: target.handlers)
@@ -49,10 +50,13 @@ struct FileSendTargetTests {
     }
   }
 
-  private static func stat(_ path: String, mode: UInt32, size: Int64 = 0, link: String = "") -> [UInt8] {
+  private static func stat(_ path: String, mode: UInt32, size: Int64 = 0, link: String = "")
+    -> [UInt8]
+  {
     FSUtil.Packet(
       type: .stat,
-      stat: FSUtil.Stat(path: path, mode: mode, size: size, modTime: 1_700_000_000_123_456_789, linkname: link)
+      stat: FSUtil.Stat(
+        path: path, mode: mode, size: size, modTime: 1_700_000_000_123_456_789, linkname: link)
     ).encoded()
   }
 
@@ -65,7 +69,8 @@ struct FileSendTargetTests {
   ) async throws -> GRPCError? {
     try await self.exchange(target) { client -> GRPCError? in
       do {
-        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") { stream throws(GRPCError) in
+        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
+          stream throws(GRPCError) in
           for packet in listing { try await stream.send(packet) }
           try await stream.send(FSUtil.Packet(type: .stat).encoded())
           while let bytes = try await stream.receive() {
@@ -111,7 +116,9 @@ struct FileSendTargetTests {
     #expect(FileManager.default.contents(atPath: tool) == Data("hello".utf8))
     let attributes = try FileManager.default.attributesOfItem(atPath: tool)
     #expect((attributes[.posixPermissions] as? Int) == 0o755)
-    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scratch.destination + "/bin/tool-link") == "tool")
+    #expect(
+      try FileManager.default.destinationOfSymbolicLink(
+        atPath: scratch.destination + "/bin/tool-link") == "tool")
     #expect(FileManager.default.contents(atPath: scratch.destination + "/empty") == Data())
     var info = Foundation.stat()
     #expect(lstat(tool, &info) == 0)
@@ -168,8 +175,11 @@ struct FileSendTargetTests {
     }
     let error: GRPCError? = try await self.exchange(target) { client -> GRPCError? in
       do {
-        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") { stream throws(GRPCError) in
-          for chunk in chunks { try await stream.send(FileSync.BytesMessage(data: chunk).encoded()) }
+        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
+          stream throws(GRPCError) in
+          for chunk in chunks {
+            try await stream.send(FileSync.BytesMessage(data: chunk).encoded())
+          }
           try await stream.closeSend()
           while try await stream.receive() != nil {}
         }
@@ -190,7 +200,8 @@ struct FileSendTargetTests {
     let target = FileSendTarget(destinations: [0: .file(path)])
     let error: GRPCError? = try await self.exchange(target) { client -> GRPCError? in
       do {
-        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") { stream throws(GRPCError) in
+        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
+          stream throws(GRPCError) in
           try await stream.send(FileSync.BytesMessage(data: [1, 2, 3]).encoded())
           try await stream.closeSend()
           while try await stream.receive() != nil {}
@@ -210,7 +221,8 @@ struct FileSendTargetTests {
     let path = scratch.root + "/image.tar"
     let target = FileSendTarget(destinations: [0: .file(path)])
     _ = try await self.exchange(target) { client in
-      try? await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") { stream throws(GRPCError) in
+      try? await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
+        stream throws(GRPCError) in
         try await stream.send(FileSync.BytesMessage(data: [1, 2, 3]).encoded())
         stream.cancel()
       }

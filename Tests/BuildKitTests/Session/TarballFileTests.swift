@@ -35,7 +35,9 @@ struct TarballFileTests {
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
-  static let sizes = [0, 1, 4095, 4096, TarballFile.bufferSize, TarballFile.bufferSize + 17, 3 << 20 + 4097]
+  static let sizes = [
+    0, 1, 4095, 4096, TarballFile.bufferSize, TarballFile.bufferSize + 17, 3 << 20 + 4097,
+  ]
 
   @Test(
     "holds exactly the bytes appended, in pieces of any size, direct or not",
@@ -61,7 +63,8 @@ struct TarballFileTests {
   func truncatesAnEarlierFile() throws {
     let scratch = try Scratch()
     let path = scratch.root + "/out.tar"
-    try Data(repeating: 0xEE, count: 3 * TarballFile.bufferSize).write(to: URL(fileURLWithPath: path))
+    try Data(repeating: 0xEE, count: 3 * TarballFile.bufferSize).write(
+      to: URL(fileURLWithPath: path))
     let file = try TarballFile(creatingAt: path)
     try file.append([1, 2, 3])
     try file.finish()
@@ -72,7 +75,8 @@ struct TarballFileTests {
   func bypassesThePageCache() throws {
     let scratch = try Scratch()
     // tmpfs keeps every file in memory; there is no cache to bypass.
-    try #require(try Self.fileSystemType(of: scratch.root) != "tmpfs", "the scratch folder is on tmpfs")
+    try #require(
+      try Self.fileSystemType(of: scratch.root) != "tmpfs", "the scratch folder is on tmpfs")
 
     let path = scratch.root + "/out.tar"
     let file = try TarballFile(creatingAt: path)

@@ -20,7 +20,9 @@ struct AddressTests {
 
   @Test(
     "rejects malformed addresses with a message naming them",
-    arguments: ["", "unix://", "tcp://host", "tcp://:80", "tcp://host:0", "tcp://h:99999", "http://h:1"]
+    arguments: [
+      "", "unix://", "tcp://host", "tcp://:80", "tcp://host:0", "tcp://h:99999", "http://h:1",
+    ]
   )
   func rejectsMalformedAddresses(text: String) {
     #expect {

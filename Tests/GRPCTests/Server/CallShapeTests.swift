@@ -10,7 +10,8 @@ struct CallShapeTests {
       var metadata = Metadata()
       metadata.append("x-tag", "one")
       metadata.append("x-tag", "two")
-      let headers = try await client.bidirectionalStreaming("/test.Echo/Unary", metadata: metadata) {
+      let headers = try await client.bidirectionalStreaming("/test.Echo/Unary", metadata: metadata)
+      {
         stream throws(GRPCError) in
         try await stream.send([UInt8](text: "hello"))
         try await stream.closeSend()
@@ -46,7 +47,8 @@ struct CallShapeTests {
   @Test("a client-streaming call sees every message before answering")
   func clientStreaming() async throws {
     try await Loopback.run(handlers: TestService.handlers) { client in
-      let response = try await client.clientStreaming("/test.Echo/Sum") { stream throws(GRPCError) in
+      let response = try await client.clientStreaming("/test.Echo/Sum") {
+        stream throws(GRPCError) in
         for value in 1...50 {
           try await stream.send([UInt8](text: "\(value)"))
         }

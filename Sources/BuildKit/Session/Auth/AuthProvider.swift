@@ -26,7 +26,8 @@ public struct AuthProvider: SessionAttachable {
         do {
           found = try credentials.credentials(forHost: request.host)
         } catch {
-          throw GRPCError.status(.unavailable, "credentials for \(request.host) are not available: \(error)")
+          throw GRPCError.status(
+            .unavailable, "credentials for \(request.host) are not available: \(error)")
         }
         var response = SessionAuth.CredentialsResponse()
         if let found {

@@ -63,7 +63,9 @@ struct DirectoryReceiver {
           self.setTime(target, stat: stat)
         } else if FileMode.isRegularFile(stat.mode), !stat.linkname.isEmpty {
           guard files.contains(stat.linkname) else {
-            throw self.refuse(stat.path, "is a hardlink to \(stat.linkname), which is not an earlier file of the export")
+            throw self.refuse(
+              stat.path,
+              "is a hardlink to \(stat.linkname), which is not an earlier file of the export")
           }
           // The first name of the file may still be waiting for its data; link once it is written.
           if pending.values.contains(where: { $0.path == stat.linkname }) {
@@ -77,13 +79,17 @@ struct DirectoryReceiver {
           files.insert(stat.path)
           try await self.call.send(FSUtil.Packet(type: .req, id: id).encoded())
         } else if stat.mode & FileMode.namedPipe != 0 {
-          try self.replace(target, entry: stat.path) { mkfifo(target, FileMode.toPOSIX(stat.mode) & 0o7777) }
+          try self.replace(target, entry: stat.path) {
+            mkfifo(target, FileMode.toPOSIX(stat.mode) & 0o7777)
+          }
+        } else {
+          // Devices and sockets are skipped: an export to a user's directory has no use for them.
         }
-        // Devices and sockets are skipped: an export to a user's directory has no use for them.
 
       case .data:
         guard var file = pending[packet.id] else {
-          throw GRPCError.status(.invalidArgument, "the daemon sent data for unknown file id \(packet.id)")
+          throw GRPCError.status(
+            .invalidArgument, "the daemon sent data for unknown file id \(packet.id)")
         }
         if file.descriptor < 0 {
           file.descriptor = try self.createFile(file.path)
@@ -108,7 +114,8 @@ struct DirectoryReceiver {
         throw GRPCError.status(.unknown, "the daemon failed to send the export: \(reason)")
 
       default:
-        throw GRPCError.status(.invalidArgument, "unexpected packet type \(packet.type.rawValue) in an export")
+        throw GRPCError.status(
+          .invalidArgument, "unexpected packet type \(packet.type.rawValue) in an export")
       }
 
       if listingDone, pending.isEmpty, !finSent {
@@ -117,7 +124,8 @@ struct DirectoryReceiver {
       }
     }
     guard finSent else {
-      throw GRPCError.status(.unknown, "the daemon ended the export to \(self.root) before it was complete")
+      throw GRPCError.status(
+        .unknown, "the daemon ended the export to \(self.root) before it was complete")
     }
     try self.applyDirectoryTimes(directoryTimes)
   }
@@ -146,7 +154,8 @@ struct DirectoryReceiver {
   // MARK: File system
 
   private func failure(_ action: String, _ entry: String) -> GRPCError {
-    GRPCError.status(.unknown, "cannot \(action) \(entry) in \(self.root): \(String(cString: strerror(errno)))")
+    GRPCError.status(
+      .unknown, "cannot \(action) \(entry) in \(self.root): \(String(cString: strerror(errno)))")
   }
 
   private func makeRoot() throws(GRPCError) {
@@ -235,7 +244,9 @@ struct DirectoryReceiver {
   }
 
   /// Directory times are applied last and deepest first, since creating entries changes them.
-  private func applyDirectoryTimes(_ directories: [(path: String, stat: FSUtil.Stat)]) throws(GRPCError) {
+  private func applyDirectoryTimes(_ directories: [(path: String, stat: FSUtil.Stat)])
+    throws(GRPCError)
+  {
     for (path, stat) in directories.reversed() {
       let target = self.root + "/" + path
       guard chmod(target, FileMode.toPOSIX(stat.mode) & 0o7777) == 0 else {

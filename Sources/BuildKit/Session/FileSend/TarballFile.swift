@@ -77,7 +77,8 @@ final class TarballFile {
       try self.flush()
     }
     guard fsync(self.descriptor) == 0 else {
-      throw GRPCError.status(.internal, "cannot flush \(self.path) to disk: \(Self.describeErrno())")
+      throw GRPCError.status(
+        .internal, "cannot flush \(self.path) to disk: \(Self.describeErrno())")
     }
     let descriptor = self.descriptor
     self.descriptor = -1

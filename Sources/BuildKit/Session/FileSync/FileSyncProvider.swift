@@ -32,7 +32,7 @@ public struct FileSyncProvider: SessionAttachable {
           followPaths: Self.values("followpaths", in: call.metadata)
         )
         try await FileSyncSender(root: root, options: options, call: call).run()
-      },
+      }
       // The Go client advertises TarStream too; no daemon calls it, and we leave it out so an
       // unexpected call is answered UNIMPLEMENTED.
     ]

@@ -38,7 +38,10 @@ final class HTTPClient: Sendable {
   /// The TLS contexts, made on first use: loading the system's CA certificates takes longer
   /// than many whole exchanges with a plain-HTTP registry.
   private let contexts = Mutex<
-    (verifying: Result<TLSContext, HTTPClientError>?, unverified: Result<TLSContext, HTTPClientError>?)
+    (
+      verifying: Result<TLSContext, HTTPClientError>?,
+      unverified: Result<TLSContext, HTTPClientError>?
+    )
   >((nil, nil))
   private let idle = Mutex<[String: [HTTPConnection]]>([:])
   private let maxIdlePerServer = 4
@@ -72,7 +75,8 @@ final class HTTPClient: Sendable {
       do {
         extra = try String(contentsOfFile: file, encoding: .utf8)
       } catch {
-        return .failure(HTTPClientError(.configuration, "cannot read the CA file \(file): \(error)"))
+        return .failure(
+          HTTPClientError(.configuration, "cannot read the CA file \(file): \(error)"))
       }
     }
     do {

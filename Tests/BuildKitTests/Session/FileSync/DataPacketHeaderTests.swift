@@ -4,9 +4,11 @@ import Testing
 
 @Suite("The DATA packet header written in place")
 struct DataPacketHeaderTests {
-  @Test("header and bytes decode as the DATA packet they stand for", arguments: [
-    (UInt32(0), 0), (1, 5), (127, 128), (128, 300), (70_000, 1 << 20),
-  ])
+  @Test(
+    "header and bytes decode as the DATA packet they stand for",
+    arguments: [
+      (UInt32(0), 0), (1, 5), (127, 128), (128, 300), (70_000, 1 << 20),
+    ])
   func decodes(id: UInt32, length: Int) throws {
     let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7) }
     let header = FileSyncSender.dataPacketHeader(id: id, length: length)
