@@ -26,30 +26,6 @@ struct FileSendTargetTests {
     }
   }
 
-  /// Serves `target` on one end of a socketpair and runs `daemon` as the peer on the other.
-  private func exchange<T: Sendable>(
-    _ target: FileSendTarget,
-    _ daemon: @escaping @Sendable (ClientChannel) async throws -> T
-  ) async throws -> T {
-    var descriptors: [Int32] = [0, 0]
-    #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &descriptors) == 0)
-    let server = Server()
-    try server.addConnection(fileDescriptor: descriptors[0])
-    let client = try ClientChannel(
-      connectedSocket: descriptors[1], address: .unix(path: "socketpair"))
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-      group.addTask {
-        await server.run(handlers: target.handlers)
-        return nil
-      }
-      defer {
-        client.close()
-        server.close()
-      }
-      return try await daemon(client)
-    }
-  }
-
   private static func stat(_ path: String, mode: UInt32, size: Int64 = 0, link: String = "")
     -> [UInt8]
   {
@@ -67,7 +43,7 @@ struct FileSendTargetTests {
     contents: [UInt32: [UInt8]] = [:],
     to target: FileSendTarget
   ) async throws -> GRPCError? {
-    try await self.exchange(target) { client -> GRPCError? in
+    try await ScriptedDaemon.exchange(with: target) { client -> GRPCError? in
       do {
         try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
           stream throws(GRPCError) in
@@ -173,7 +149,8 @@ struct FileSendTargetTests {
     let chunks = stride(from: 0, to: archive.count, by: 100_000).map {
       Array(archive[$0..<min($0 + 100_000, archive.count)])
     }
-    let error: GRPCError? = try await self.exchange(target) { client -> GRPCError? in
+    let error: GRPCError? = try await ScriptedDaemon.exchange(with: target) {
+      client -> GRPCError? in
       do {
         try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
           stream throws(GRPCError) in
@@ -198,7 +175,8 @@ struct FileSendTargetTests {
     let scratch = try Scratch()
     let path = scratch.root + "/image.tar"
     let target = FileSendTarget(destinations: [0: .file(path)])
-    let error: GRPCError? = try await self.exchange(target) { client -> GRPCError? in
+    let error: GRPCError? = try await ScriptedDaemon.exchange(with: target) {
+      client -> GRPCError? in
       do {
         try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
           stream throws(GRPCError) in
@@ -220,7 +198,7 @@ struct FileSendTargetTests {
     let scratch = try Scratch()
     let path = scratch.root + "/image.tar"
     let target = FileSendTarget(destinations: [0: .file(path)])
-    _ = try await self.exchange(target) { client in
+    _ = try await ScriptedDaemon.exchange(with: target) { client in
       try? await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
         stream throws(GRPCError) in
         try await stream.send(FileSync.BytesMessage(data: [1, 2, 3]).encoded())
@@ -237,7 +215,8 @@ struct FileSendTargetTests {
   @Test("an unknown exporter id is answered NOT_FOUND")
   func unknownExporter() async throws {
     let target = FileSendTarget(destinations: [:])
-    let error: GRPCError? = try await self.exchange(target) { client -> GRPCError? in
+    let error: GRPCError? = try await ScriptedDaemon.exchange(with: target) {
+      client -> GRPCError? in
       do {
         _ = try await client.unary("/moby.filesync.v1.FileSend/DiffCopy", request: [])
         return nil
