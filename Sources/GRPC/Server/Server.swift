@@ -206,29 +206,17 @@ public final class Server: Sendable {
 /// C-core's confirmation that a server has shut down, awaited by a task or, in `deinit`, by a
 /// blocked thread.
 private final class ShutdownNotice: Sendable {
-  private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>(
-    (false, []))
+  private let confirmation = OneShot<Void>()
   private let semaphore = DispatchSemaphore(value: 0)
 
   /// Records the confirmation and wakes every waiter; called once, on the drain thread.
   func signal() {
-    let waiters = self.state.withLock { state in
-      state.done = true
-      defer { state.waiters = [] }
-      return state.waiters
-    }
-    for waiter in waiters { waiter.resume() }
+    self.confirmation.fulfil(())
     self.semaphore.signal()
   }
 
   func wait() async {
-    await withCheckedContinuation { continuation in
-      let done = self.state.withLock { state in
-        if !state.done { state.waiters.append(continuation) }
-        return state.done
-      }
-      if done { continuation.resume() }
-    }
+    await self.confirmation.value()
   }
 
   /// Blocks the calling thread until the confirmation; for one waiter only.
