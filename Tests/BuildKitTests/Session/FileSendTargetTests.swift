@@ -134,6 +134,28 @@ struct FileSendTargetTests {
     #expect(error?.message.contains("\"b\"") == true, "\(String(describing: error))")
   }
 
+  /// Streams `chunks` as a tarball export to `target` and half-closes, as the daemon does.
+  /// - Returns: The error the call ended with, if any.
+  private func sendTarball(_ chunks: [[UInt8]], to target: FileSendTarget) async throws
+    -> GRPCError?
+  {
+    try await ScriptedDaemon.exchange(with: target) { client -> GRPCError? in
+      do {
+        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
+          stream throws(GRPCError) in
+          for chunk in chunks {
+            try await stream.send(FileSync.BytesMessage(data: chunk).encoded())
+          }
+          try await stream.closeSend()
+          while try await stream.receive() != nil {}
+        }
+        return nil
+      } catch {
+        return error as? GRPCError
+      }
+    }
+  }
+
   @Test("a tarball export lands under its name only once complete")
   func writesTarballsAtomically() async throws {
     let scratch = try Scratch()
@@ -149,22 +171,7 @@ struct FileSendTargetTests {
     let chunks = stride(from: 0, to: archive.count, by: 100_000).map {
       Array(archive[$0..<min($0 + 100_000, archive.count)])
     }
-    let error: GRPCError? = try await ScriptedDaemon.exchange(with: target) {
-      client -> GRPCError? in
-      do {
-        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
-          stream throws(GRPCError) in
-          for chunk in chunks {
-            try await stream.send(FileSync.BytesMessage(data: chunk).encoded())
-          }
-          try await stream.closeSend()
-          while try await stream.receive() != nil {}
-        }
-        return nil
-      } catch {
-        return error as? GRPCError
-      }
-    }
+    let error = try await self.sendTarball(chunks, to: target)
     #expect(error == nil)
     #expect(FileManager.default.contents(atPath: path) == Data(chunks.joined()))
     #expect(scratch.strayPaths() == ["image.tar"])
@@ -175,21 +182,19 @@ struct FileSendTargetTests {
     let scratch = try Scratch()
     let path = scratch.root + "/image.tar"
     let target = FileSendTarget(destinations: [0: .file(path)])
-    let error: GRPCError? = try await ScriptedDaemon.exchange(with: target) {
-      client -> GRPCError? in
-      do {
-        try await client.bidirectionalStreaming("/moby.filesync.v1.FileSend/DiffCopy") {
-          stream throws(GRPCError) in
-          try await stream.send(FileSync.BytesMessage(data: [1, 2, 3]).encoded())
-          try await stream.closeSend()
-          while try await stream.receive() != nil {}
-        }
-        return nil
-      } catch {
-        return error as? GRPCError
-      }
-    }
+    let error = try await self.sendTarball([[1, 2, 3]], to: target)
     #expect(error?.message.contains(path) == true, "\(String(describing: error))")
+    #expect(scratch.strayPaths().isEmpty)
+  }
+
+  @Test("a tarball export into a folder that does not exist fails naming the destination")
+  func refusesAMissingFolder() async throws {
+    let scratch = try Scratch()
+    let path = scratch.root + "/missing/image.tar"
+    let target = FileSendTarget(destinations: [0: .file(path)])
+    let error = try await self.sendTarball([[1, 2, 3]], to: target)
+    #expect(error?.message.contains("cannot write the export to \(path)") == true)
+    #expect(error?.message.contains("No such file or directory") == true)
     #expect(scratch.strayPaths().isEmpty)
   }
 

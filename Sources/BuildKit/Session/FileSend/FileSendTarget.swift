@@ -49,7 +49,13 @@ public struct FileSendTarget: SessionAttachable {
     let temporary =
       (directory.isEmpty ? "." : directory)
       + "/.\((path as NSString).lastPathComponent).partial-\(getpid())"
-    let file = try TarballFile(creatingAt: temporary)
+    let file: TarballFile
+    do {
+      file = try TarballFile(creatingAt: temporary)
+    } catch {
+      throw GRPCError.status(
+        error.status, "cannot write the export to \(path): \(error.message)")
+    }
     var complete = false
     defer {
       if !complete { unlink(temporary) }

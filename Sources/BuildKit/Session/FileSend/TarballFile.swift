@@ -40,7 +40,7 @@ final class TarballFile {
     }
     guard descriptor >= 0 else {
       throw GRPCError.status(
-        .permissionDenied, "cannot create \(path) for an export: \(Self.describeErrno())")
+        .permissionDenied, "cannot create \(path): \(Self.describeErrno())")
     }
     self.path = path
     self.descriptor = descriptor
