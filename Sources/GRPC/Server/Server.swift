@@ -94,7 +94,10 @@ public final class Server: Sendable {
     }
     // Waits for C-core's confirmation without holding one of Swift's few cooperative threads:
     // builds that end together would otherwise block them all and stall every other task.
-    await self.destroy { await self.shutdownDone.wait() }
+    if let server = self.beginDestroying() {
+      await self.shutdownDone.wait()
+      self.finishDestroying(server)
+    }
   }
 
   /// Stops accepting calls and cancels those in progress. Idempotent; ``run(handlers:)`` returns
@@ -112,14 +115,9 @@ public final class Server: Sendable {
     grpc_server_cancel_all_calls(server)
   }
 
-  /// Shuts the server down if that has not begun, waits with `confirmed` for C-core to confirm
-  /// it (the drain thread is still up), then frees the server and gives up the queue.
-  private func destroy(waitingWith confirmed: () async -> Void) async {
-    guard let server = self.beginDestroying() else { return }
-    await confirmed()
-    self.finishDestroying(server)
-  }
-
+  /// Shuts the server down if that has not begun and takes its C-core server, once; the caller
+  /// waits for C-core to confirm the shutdown (the drain thread is still up), then calls
+  /// ``finishDestroying(_:)``.
   private func beginDestroying() -> OpaquePointer? {
     self.close()
     return self.state.withLock { state in
@@ -128,6 +126,7 @@ public final class Server: Sendable {
     }
   }
 
+  /// Frees the C-core server and gives up the completion queue.
   private func finishDestroying(_ server: OpaquePointer) {
     grpc_server_destroy(server)
     self.queue.shutdown()
@@ -144,7 +143,7 @@ public final class Server: Sendable {
 
   /// Runs `body` with the server unless its shutdown has begun, holding the lock that
   /// ``close()`` takes to begin it: a request for a call that raced with the shutdown could
-  /// otherwise reach a server that `destroy()` has already freed.
+  /// otherwise reach a server that ``finishDestroying(_:)`` has already freed.
   /// - Returns: false when the shutdown has begun and `body` did not run.
   private func whileAccepting(_ body: (OpaquePointer) -> Void) -> Bool {
     self.state.withLock { state in
