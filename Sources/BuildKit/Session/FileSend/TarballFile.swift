@@ -55,7 +55,7 @@ final class TarballFile {
 
   /// Adds bytes to the file; they reach it whenever the buffer is full.
   func append(_ bytes: ArraySlice<UInt8>) throws(GRPCError) {
-    var rest = bytes[...]
+    var rest = bytes
     while !rest.isEmpty {
       let count = min(rest.count, Self.bufferSize - self.filled)
       rest.prefix(count).withUnsafeBytes { source in
